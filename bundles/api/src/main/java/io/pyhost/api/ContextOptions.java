@@ -1,0 +1,53 @@
+package io.pyhost.api;
+
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * How to create a context. Immutable; start from {@link #mode(String)} and refine with the
+ * {@code with...} methods.
+ *
+ * @param mode        the strategy: {@code worker}, {@code subinterp}, {@code owngil}
+ * @param preload     code run after the shared preload, for this context only; {@code null} for none
+ * @param callTimeout bound of every eval/exec/call; {@code null} for the configured default
+ *                    (none unless configured)
+ * @param modeWait    how long {@code create} waits for an absent mode's strategy to appear
+ *                    (during a bundle update, say); {@code null} or zero fails at once
+ */
+public record ContextOptions(String mode, String preload, Duration callTimeout, Duration modeWait) {
+
+    public ContextOptions {
+        Objects.requireNonNull(mode, "mode");
+        if (callTimeout != null && (callTimeout.isNegative() || callTimeout.isZero())) {
+            throw new IllegalArgumentException("callTimeout must be positive, was " + callTimeout);
+        }
+        if (modeWait != null && modeWait.isNegative()) {
+            throw new IllegalArgumentException("modeWait must not be negative, was " + modeWait);
+        }
+    }
+
+    /** Options with a mode, a context preload and a call timeout; no wait for the mode. */
+    public ContextOptions(String mode, String preload, Duration callTimeout) {
+        this(mode, preload, callTimeout, null);
+    }
+
+    /** Options for a mode with every other field at its default. */
+    public static ContextOptions mode(String mode) {
+        return new ContextOptions(mode, null, null, null);
+    }
+
+    /** A copy with a per-context preload, run after the shared preload. */
+    public ContextOptions withPreload(String code) {
+        return new ContextOptions(mode, code, callTimeout, modeWait);
+    }
+
+    /** A copy whose calls are bounded by {@code timeout}. */
+    public ContextOptions withCallTimeout(Duration timeout) {
+        return new ContextOptions(mode, preload, timeout, modeWait);
+    }
+
+    /** A copy that waits up to {@code wait} for the mode's strategy to be present. */
+    public ContextOptions withModeWait(Duration wait) {
+        return new ContextOptions(mode, preload, callTimeout, wait);
+    }
+}

@@ -1,0 +1,61 @@
+package io.pyhost.api;
+
+import java.util.List;
+import java.util.Map;
+
+import org.osgi.annotation.versioning.ProviderType;
+
+/**
+ * An isolated Python namespace with its own globals, created by {@link ContextFactory}.
+ *
+ * <p><b>Threads.</b> Any Java thread may call a context, virtual threads included; calls on one
+ * context are serialized in arrival order. Nothing is bound to the thread that created it.
+ *
+ * <p><b>Values.</b> Python to Java: None&rarr;null, bool&rarr;Boolean, int&rarr;Long (BigInteger
+ * beyond 64 bits), float&rarr;Double, str&rarr;String, bytes&rarr;byte[], list/tuple&rarr;List,
+ * dict&rarr;Map (insertion order), set/frozenset&rarr;Set, anything else&rarr;its {@code str()}.
+ * Java to Python: the reverse, plus Integer/Short/Byte&rarr;int, Float&rarr;float and arrays&rarr;list;
+ * anything else is refused with {@link IllegalArgumentException}.
+ *
+ * <p><b>Errors.</b> Python exceptions arrive as {@link PyException}; bad arguments (null, NUL
+ * characters, values that cannot be converted) as {@link IllegalArgumentException}; calls on a
+ * closed context as {@link IllegalStateException} saying why it was closed.
+ *
+ * <p><b>Lifecycle.</b> {@link #close()} ends the context (and its sub-interpreter, if it has one);
+ * it is idempotent. A context is also closed when its strategy bundle leaves.
+ */
+@ProviderType
+public interface PyContext extends AutoCloseable {
+
+    /** A number unique in this JVM. */
+    long id();
+
+    /** The mode that made this context. */
+    String mode();
+
+    /** Evaluates an expression in the context's globals ({@code py:eval}). */
+    Object eval(String expression);
+
+    /**
+     * Evaluates an expression with extra local variables; the locals are visible only to this
+     * evaluation. {@code null} locals means none.
+     */
+    Object eval(String expression, Map<String, ?> locals);
+
+    /** Runs statements in the context's globals ({@code py:exec}). */
+    void exec(String code);
+
+    /**
+     * Calls {@code module.function(*args, **kwargs)} and returns its result. With a {@code null}
+     * or empty module, the function is looked up in the context's own globals; otherwise the
+     * module is imported. {@code null} args or kwargs mean none.
+     */
+    Object call(String module, String function, List<?> args, Map<String, ?> kwargs);
+
+    /** Whether {@link #close()} was called or the context was closed for another reason. */
+    boolean isClosed();
+
+    /** Ends the context; idempotent; waits for a call in progress to end. */
+    @Override
+    void close();
+}

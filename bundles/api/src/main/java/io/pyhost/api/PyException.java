@@ -1,0 +1,53 @@
+package io.pyhost.api;
+
+/**
+ * A Python exception raised in a context, carried to Java with its type, message and the full
+ * traceback text CPython would print.
+ */
+public class PyException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    private final String pythonType;
+    private final String pythonQualifiedType;
+    private final String pythonMessage;
+    private final String pythonTraceback;
+
+    /**
+     * @param pythonQualifiedType the exception class with its module ({@code builtins.ValueError},
+     *                            {@code mymod.MyError})
+     * @param pythonMessage       {@code str(exception)}
+     * @param pythonTraceback     the text {@code traceback.format_exception} gives, or empty
+     */
+    public PyException(String pythonQualifiedType, String pythonMessage, String pythonTraceback) {
+        super(simpleName(pythonQualifiedType) + (pythonMessage == null || pythonMessage.isEmpty() ? "" : ": " + pythonMessage));
+        this.pythonQualifiedType = pythonQualifiedType;
+        this.pythonType = simpleName(pythonQualifiedType);
+        this.pythonMessage = pythonMessage == null ? "" : pythonMessage;
+        this.pythonTraceback = pythonTraceback == null ? "" : pythonTraceback;
+    }
+
+    private static String simpleName(String qualified) {
+        int dot = qualified.lastIndexOf('.');
+        return dot < 0 ? qualified : qualified.substring(dot + 1);
+    }
+
+    /** The exception class's simple name: {@code ValueError}, {@code MyError}. */
+    public String pythonType() {
+        return pythonType;
+    }
+
+    /** The exception class with its module: {@code builtins.ValueError}, {@code mymod.MyError}. */
+    public String pythonQualifiedType() {
+        return pythonQualifiedType;
+    }
+
+    /** {@code str(exception)}. */
+    public String pythonMessage() {
+        return pythonMessage;
+    }
+
+    /** The full traceback text, as CPython would print it. */
+    public String pythonTraceback() {
+        return pythonTraceback;
+    }
+}

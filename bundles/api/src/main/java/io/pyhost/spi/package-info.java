@@ -1,0 +1,8 @@
+/**
+ * What strategy bundles implement ({@link io.pyhost.spi.InterpreterStrategy}) and what they use
+ * of core's CPython bridge ({@link io.pyhost.spi.Interpreters}), plus the Python distribution
+ * service the {@code io.pyhost.python} bundle publishes ({@link io.pyhost.spi.PythonDistribution}).
+ */
+@org.osgi.annotation.bundle.Export
+@org.osgi.annotation.versioning.Version("1.0.0")
+package io.pyhost.spi;

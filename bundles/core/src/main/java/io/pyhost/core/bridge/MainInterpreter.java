@@ -1,0 +1,130 @@
+package io.pyhost.core.bridge;
+
+import java.lang.foreign.MemorySegment;
+import java.time.Duration;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The main interpreter, shared by every worker context.
+ *
+ * <p>A platform thread runs its calls itself, with a lasting thread state of its own
+ * ({@link ThreadStates}). Calls from virtual threads, and calls with a timeout (whose caller
+ * must be free to stop waiting), are handed to a small pool of pyhost platform threads
+ * ({@code pyhost-main-N}) that keep their thread states while they live and free them when
+ * they end (after 30 s idle, or at {@link #shutdown()}).
+ */
+public final class MainInterpreter extends PythonInterpreter {
+    private final ThreadStates threadStates;
+    private final ThreadPoolExecutor callers;
+
+    MainInterpreter(MemorySegment interpreterState) {
+        this.threadStates = new ThreadStates(interpreterState);
+        AtomicInteger count = new AtomicInteger();
+        this.callers = new ThreadPoolExecutor(0, Integer.MAX_VALUE, 30, TimeUnit.SECONDS, new java.util.concurrent.SynchronousQueue<>(),
+                runnable -> {
+                    Thread t = new Thread(() -> {
+                        try {
+                            runnable.run();
+                        } finally {
+                            threadStates.releaseCurrentThread();
+                        }
+                    }, "pyhost-main-" + count.incrementAndGet());
+                    t.setDaemon(true);
+                    return t;
+                });
+    }
+
+    @Override
+    public <T> T call(InflightCall call, Duration timeout, GilTask<T> task) {
+        if (timeout == null && !Thread.currentThread().isVirtual()) {
+            return runHere(call, task);
+        }
+        Handoff<T> handoff = new Handoff<>(() -> runHere(call, task));
+        callers.execute(handoff);
+        try {
+            return handoff.await(timeout);
+        } catch (TimeoutException e) {
+            if (call != null) {
+                call.markTimedOut();
+                interrupt(call);
+            }
+            throw new CallTimeoutException(timeout);
+        }
+    }
+
+    private <T> T runHere(InflightCall call, GilTask<T> task) {
+        long ident = threadStates.attach();
+        try {
+            return runAttached(ident, call, task);
+        } finally {
+            threadStates.detach();
+        }
+    }
+
+    @Override
+    public boolean interrupt(InflightCall call) {
+        if (Thread.currentThread().isVirtual()) {
+            Handoff<Boolean> handoff = new Handoff<>(() -> interrupt(call));
+            callers.execute(handoff);
+            try {
+                return handoff.await(null);
+            } catch (TimeoutException impossible) {
+                throw new AssertionError(impossible);
+            }
+        }
+        threadStates.attach();
+        try {
+            return call.raiseInterrupt();
+        } finally {
+            threadStates.detach();
+        }
+    }
+
+    @Override
+    public long interpreterId() {
+        return 0;
+    }
+
+    @Override
+    public boolean isMain() {
+        return true;
+    }
+
+    @Override
+    public boolean ownGil() {
+        return false;
+    }
+
+    /** The main interpreter is shared and lives as long as the JVM: closing a handle to it does nothing. */
+    @Override
+    public void close() {
+    }
+
+    /** Stops the pool threads (they free their thread states) and releases cached objects. */
+    void shutdown() {
+        callers.shutdown();
+        try {
+            if (!callers.awaitTermination(10, TimeUnit.SECONDS)) {
+                callers.shutdownNow();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (!Thread.currentThread().isVirtual()) {
+            call(interpreter -> {
+                releaseObjects();
+                return null;
+            });
+            threadStates.releaseCurrentThread();
+        }
+    }
+
+    /** Live thread states held for callers (diagnostics). */
+    int threadStateCount() {
+        return threadStates.size();
+    }
+}

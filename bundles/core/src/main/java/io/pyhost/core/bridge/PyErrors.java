@@ -1,0 +1,75 @@
+package io.pyhost.core.bridge;
+
+import static io.pyhost.core.bridge.CApi.*;
+
+import java.lang.foreign.MemorySegment;
+
+import io.pyhost.api.PyException;
+
+/** Turns the raised Python exception into a {@link PyException}. GIL held. */
+public final class PyErrors {
+    private PyErrors() {
+    }
+
+    /**
+     * Takes the raised exception (clearing it) and describes it with its qualified type,
+     * message and full traceback text. A {@code KeyboardInterrupt} caused by {@code call}'s
+     * timeout becomes {@code TimeoutError}.
+     */
+    public static PyException fetch(PythonInterpreter interpreter, InflightCall call) {
+        MemorySegment exc = PyErr_GetRaisedException();
+        if (exc.address() == 0) {
+            return new PyException("builtins.SystemError", "a Python C API call failed without raising an exception", "");
+        }
+        try {
+            String type = describe(interpreter, "qualified_type", exc, "builtins.BaseException");
+            String message = describe(interpreter, "exception_message", exc, "");
+            String traceback = describe(interpreter, "format_exception", exc, "");
+            if (call != null && call.timedOut() && type.equals("builtins.KeyboardInterrupt")) {
+                return new PyException("builtins.TimeoutError", "the call ran past its timeout and was interrupted", traceback);
+            }
+            return new PyException(type, message, traceback);
+        } finally {
+            Py_DecRef(exc);
+        }
+    }
+
+    /** Only type and message, for the rare failure of pyhost's own helper code. */
+    static PyException fetchWithoutHelpers() {
+        MemorySegment exc = PyErr_GetRaisedException();
+        if (exc.address() == 0) {
+            return new PyException("builtins.SystemError", "a Python C API call failed without raising an exception", "");
+        }
+        try {
+            MemorySegment str = PyObject_Str(exc);
+            String message = str.address() == 0 ? "" : Values.string(str);
+            if (str.address() == 0) {
+                PyErr_Clear();
+            } else {
+                Py_DecRef(str);
+            }
+            return new PyException("builtins.Exception", "pyhost's helper code failed: " + message, "");
+        } finally {
+            Py_DecRef(exc);
+        }
+    }
+
+    private static String describe(PythonInterpreter interpreter, String helper, MemorySegment exc, String fallback) {
+        MemorySegment args = PyTuple_New(1);
+        Py_IncRef(exc);
+        PyTuple_SetItem(args, 0, exc); // steals the reference taken above
+        MemorySegment result = PyObject_CallObject(interpreter.helper(helper), args);
+        Py_DecRef(args);
+        if (result.address() == 0) {
+            PyErr_Clear();
+            return fallback;
+        }
+        try {
+            return Values.string(result);
+        } catch (RuntimeException e) {
+            return fallback;
+        } finally {
+            Py_DecRef(result);
+        }
+    }
+}

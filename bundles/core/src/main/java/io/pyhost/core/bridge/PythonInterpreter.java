@@ -1,0 +1,154 @@
+package io.pyhost.core.bridge;
+
+import static io.pyhost.core.bridge.CApi.*;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+import io.pyhost.spi.Interpreter;
+
+/**
+ * An interpreter pyhost runs code in, with what belongs to it alone: its compiled-code cache
+ * and its helper functions. Subclasses decide on which thread the code runs.
+ *
+ * <p>Everything here but {@link #call}, {@link #interrupt} and {@link #close} must run inside a
+ * {@link GilTask} of this interpreter: the objects it holds are this interpreter's and must never
+ * be touched from another one.
+ */
+public abstract sealed class PythonInterpreter implements Interpreter permits MainInterpreter, SubInterpreter {
+    private static final int CODE_CACHE_SIZE = Integer.getInteger("pyhost.codeCache.size", 512);
+
+    private final Map<CodeKey, MemorySegment> codeCache = new LinkedHashMap<>(64, 0.75f, true);
+    private MemorySegment helpers; // dict of pyhost's helper functions; owned reference
+
+    private record CodeKey(String source, int kind) {
+    }
+
+    /**
+     * Runs {@code task} with this interpreter's thread state attached.
+     *
+     * @param call    registers the call so {@link #interrupt} can reach it; null for internal work
+     * @param timeout bound of the call; null for none. On expiry the call is interrupted and
+     *                {@link CallTimeoutException} thrown; the interpreter finishes the call on its own.
+     */
+    public abstract <T> T call(InflightCall call, Duration timeout, GilTask<T> task);
+
+    /** {@code call(null, null, task)}. */
+    public final <T> T call(GilTask<T> task) {
+        return call(null, null, task);
+    }
+
+    /**
+     * Raises {@code KeyboardInterrupt} in {@code call} if it is still running here; returns
+     * whether it did. Any platform thread may call this; it takes this interpreter's GIL briefly.
+     */
+    public abstract boolean interrupt(InflightCall call);
+
+    /** Runs a task on the current thread, already attached, registered as {@code call}. */
+    protected final <T> T runAttached(long threadIdent, InflightCall call, GilTask<T> task) {
+        if (call == null) {
+            return task.run(this);
+        }
+        call.start(threadIdent);
+        try {
+            return task.run(this);
+        } finally {
+            call.finish();
+        }
+    }
+
+    // ---- per-interpreter state, GIL held ----
+
+    /**
+     * Compiled code for {@code source} as a new reference; cached per interpreter (LRU,
+     * {@code pyhost.codeCache.size} entries), so a repeated source skips the ~10 µs compile.
+     *
+     * @param kind {@link CApi#EVAL_INPUT} or {@link CApi#FILE_INPUT}
+     */
+    public final MemorySegment compile(String source, int kind) {
+        CodeKey key = new CodeKey(source, kind);
+        MemorySegment code = codeCache.get(key);
+        if (code == null) {
+            try (Arena arena = Arena.ofConfined()) {
+                code = Py_CompileString(arena.allocateFrom(source), arena.allocateFrom("<string>"), kind);
+            }
+            if (code.address() == 0) {
+                throw PyErrors.fetch(this, null);
+            }
+            codeCache.put(key, code);
+            if (codeCache.size() > CODE_CACHE_SIZE) {
+                var eldest = codeCache.entrySet().iterator();
+                Py_DecRef(eldest.next().getValue());
+                eldest.remove();
+            }
+        }
+        Py_IncRef(code);
+        return code;
+    }
+
+    /** One of pyhost's helper functions (helpers.py), borrowed. */
+    public final MemorySegment helper(String name) {
+        if (helpers == null) {
+            helpers = loadHelpers();
+        }
+        MemorySegment fn;
+        try (Arena arena = Arena.ofConfined()) {
+            fn = PyDict_GetItemString(helpers, arena.allocateFrom(name));
+        }
+        if (fn.address() == 0) {
+            throw new IllegalStateException("pyhost helper " + name + " missing");
+        }
+        return fn;
+    }
+
+    private MemorySegment loadHelpers() {
+        String source;
+        try (var in = PythonInterpreter.class.getResourceAsStream("helpers.py")) {
+            source = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        } catch (java.io.IOException | NullPointerException e) {
+            throw new IllegalStateException("pyhost's helpers.py is missing from core", e);
+        }
+        MemorySegment namespace = PyDict_New();
+        MemorySegment builtins;
+        try (Arena arena = Arena.ofConfined()) {
+            builtins = PyImport_ImportModule(arena.allocateFrom("builtins"));
+            PyDict_SetItemString(namespace, arena.allocateFrom("__builtins__"), builtins);
+            Py_DecRef(builtins);
+            MemorySegment code = Py_CompileString(arena.allocateFrom(source), arena.allocateFrom("<pyhost helpers>"), FILE_INPUT);
+            if (code.address() == 0) {
+                Py_DecRef(namespace);
+                throw PyErrors.fetchWithoutHelpers();
+            }
+            MemorySegment result = PyEval_EvalCode(code, namespace, namespace);
+            Py_DecRef(code);
+            if (result.address() == 0) {
+                Py_DecRef(namespace);
+                throw PyErrors.fetchWithoutHelpers();
+            }
+            Py_DecRef(result);
+        }
+        return namespace;
+    }
+
+    /** Releases this interpreter's cached objects. GIL held. */
+    protected final void releaseObjects() {
+        codeCache.values().forEach(CApi::Py_DecRef);
+        codeCache.clear();
+        if (helpers != null) {
+            Py_DecRef(helpers);
+            helpers = null;
+        }
+    }
+
+    /** Thrown by {@link #call} when the call ran past its timeout. */
+    public static final class CallTimeoutException extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        public CallTimeoutException(Duration timeout) {
+            super("call exceeded its timeout of " + timeout.toMillis() + " ms", null, false, false);
+        }
+    }
+}

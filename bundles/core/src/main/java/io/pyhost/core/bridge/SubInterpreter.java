@@ -1,0 +1,217 @@
+package io.pyhost.core.bridge;
+
+import static io.pyhost.core.bridge.CApi.*;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.time.Duration;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import io.pyhost.spi.SubInterpreterConfig;
+
+/**
+ * A sub-interpreter and the platform thread that owns it ({@code pyhost-interp-N}). The thread
+ * creates the interpreter, runs every call in arrival order, and ends the interpreter on
+ * {@link #close()}; no other thread ever holds its thread state. Between calls the thread
+ * releases the GIL (shared or own), so it costs nothing while idle.
+ *
+ * <p>Life of the thread: {@code PyGILState_Ensure} (a main-interpreter thread state, as
+ * {@code Py_NewInterpreterFromConfig} needs a current one) &rarr; create &rarr; serve calls &rarr;
+ * {@code Py_EndInterpreter} (returns with no thread state and no GIL) &rarr; re-attach the main
+ * thread state &rarr; {@code PyGILState_Release}, which frees it.
+ */
+public final class SubInterpreter extends PythonInterpreter {
+    private static final AtomicInteger THREADS = new AtomicInteger();
+    private static final Runnable END = () -> { };
+
+    private final SubInterpreterConfig config;
+    private final BlockingQueue<Runnable> queue = new LinkedBlockingQueue<>();
+    private final Thread thread;
+    private final Object lifecycle = new Object(); // orders interrupts against the interpreter's end
+    private final CompletableFuture<Void> ended = new CompletableFuture<>();
+    private volatile boolean closing;
+    private MemorySegment tstate;      // the sub-interpreter's thread state, used by `thread` only
+    private MemorySegment interpState; // guarded by lifecycle once created
+    private long id = -1;
+    private long threadIdent;
+
+    private SubInterpreter(SubInterpreterConfig config) {
+        this.config = config;
+        this.thread = new Thread(this::live, "pyhost-interp-" + THREADS.incrementAndGet());
+        this.thread.setDaemon(true);
+    }
+
+    /** Creates the interpreter on a new thread and waits until it is ready. */
+    static SubInterpreter start(SubInterpreterConfig config) {
+        SubInterpreter sub = new SubInterpreter(config);
+        CompletableFuture<Void> created = new CompletableFuture<>();
+        sub.queue.add(() -> created.complete(null)); // first task: runs once the interpreter exists
+        sub.createdSignal = created;
+        sub.thread.start();
+        try {
+            created.get();
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            sub.close();
+            throw new IllegalStateException("interrupted while creating a sub-interpreter", e);
+        }
+        return sub;
+    }
+
+    private CompletableFuture<Void> createdSignal;
+
+    private void live() {
+        int gilState = PyGILState_Ensure();
+        MemorySegment mainTstate = PyGILState_GetThisThreadState();
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment cfg = arena.allocate(PY_INTERPRETER_CONFIG);
+            cfg.set(ValueLayout.JAVA_INT, 0, config.useMainObmalloc() ? 1 : 0);
+            cfg.set(ValueLayout.JAVA_INT, 4, config.allowFork() ? 1 : 0);
+            cfg.set(ValueLayout.JAVA_INT, 8, config.allowExec() ? 1 : 0);
+            cfg.set(ValueLayout.JAVA_INT, 12, config.allowThreads() ? 1 : 0);
+            cfg.set(ValueLayout.JAVA_INT, 16, config.allowDaemonThreads() ? 1 : 0);
+            cfg.set(ValueLayout.JAVA_INT, 20, config.checkMultiInterpExtensions() ? 1 : 0);
+            cfg.set(ValueLayout.JAVA_INT, 24, config.ownGil() ? 2 : 1); // PyInterpreterConfig_OWN_GIL : _SHARED_GIL
+            MemorySegment out = arena.allocate(ValueLayout.ADDRESS);
+            MemorySegment status = Py_NewInterpreterFromConfig(arena, out, cfg);
+            MemorySegment created = out.get(ValueLayout.ADDRESS, 0);
+            if (status.get(ValueLayout.JAVA_INT, 0) != 0 || created.address() == 0) {
+                MemorySegment msg = status.get(ValueLayout.ADDRESS, 16);
+                String why = msg.address() == 0 ? "no reason given" : msg.reinterpret(4096).getString(0);
+                // On failure CPython has made the main thread state current again.
+                PyGILState_Release(gilState);
+                createdSignal.completeExceptionally(new IllegalStateException("Py_NewInterpreterFromConfig failed: " + why));
+                ended.complete(null);
+                return;
+            }
+            tstate = created;
+            interpState = PyInterpreterState_Get();
+            id = PyInterpreterState_GetID(interpState);
+            threadIdent = PyThread_get_thread_ident();
+            PyEval_SaveThread();
+        }
+        try {
+            serve();
+        } finally {
+            synchronized (lifecycle) {
+                PyEval_RestoreThread(tstate);
+                releaseObjects(); // not needed for memory (the interpreter frees all), but drops Java's handles
+                Py_EndInterpreter(tstate);
+                interpState = null;
+            }
+            PyEval_RestoreThread(mainTstate);
+            PyGILState_Release(gilState);
+            ended.complete(null);
+        }
+    }
+
+    private void serve() {
+        while (true) {
+            Runnable task;
+            try {
+                task = queue.take();
+            } catch (InterruptedException e) {
+                continue; // only close() ends this thread, through END
+            }
+            if (task == END) {
+                break;
+            }
+            PyEval_RestoreThread(tstate);
+            try {
+                task.run();
+            } finally {
+                PyEval_SaveThread();
+            }
+        }
+        RuntimeException gone = new IllegalStateException("the sub-interpreter was closed");
+        for (Runnable left; (left = queue.poll()) != null; ) {
+            if (left instanceof Handoff<?> h) {
+                h.abandon(gone);
+            }
+        }
+    }
+
+    @Override
+    public <T> T call(InflightCall call, Duration timeout, GilTask<T> task) {
+        if (Thread.currentThread() == thread) {
+            throw new IllegalStateException("re-entrant call on the interpreter's own thread");
+        }
+        Handoff<T> handoff = new Handoff<>(() -> runAttached(threadIdent, call, task));
+        synchronized (lifecycle) {
+            if (closing) {
+                throw new IllegalStateException("the sub-interpreter was closed");
+            }
+            queue.add(handoff);
+        }
+        try {
+            return handoff.await(timeout);
+        } catch (TimeoutException e) {
+            if (call != null) {
+                call.markTimedOut();
+                interrupt(call);
+            }
+            throw new CallTimeoutException(timeout);
+        }
+    }
+
+    @Override
+    public boolean interrupt(InflightCall call) {
+        synchronized (lifecycle) {
+            if (interpState == null) {
+                return false;
+            }
+            // A short-lived thread state of this interpreter on the calling thread: taking the
+            // interpreter's GIL makes the running call pause at its next eval-breaker check.
+            MemorySegment helperState = PyThreadState_New(interpState);
+            PyEval_RestoreThread(helperState);
+            try {
+                return call.raiseInterrupt();
+            } finally {
+                PyThreadState_Clear(helperState);
+                PyThreadState_DeleteCurrent();
+            }
+        }
+    }
+
+    @Override
+    public long interpreterId() {
+        return id;
+    }
+
+    @Override
+    public boolean isMain() {
+        return false;
+    }
+
+    @Override
+    public boolean ownGil() {
+        return config.ownGil();
+    }
+
+    /** Ends the interpreter on its thread after the calls already queued; waits for it. Idempotent. */
+    @Override
+    public void close() {
+        synchronized (lifecycle) {
+            if (!closing) {
+                closing = true;
+                queue.add(END);
+            }
+        }
+        if (Thread.currentThread() != thread) {
+            ended.join();
+        }
+    }
+
+    /** Whether the interpreter has been ended and its thread has finished. */
+    public boolean isEnded() {
+        return ended.isDone();
+    }
+}

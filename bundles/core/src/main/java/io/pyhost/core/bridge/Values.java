@@ -1,0 +1,466 @@
+package io.pyhost.core.bridge;
+
+import static io.pyhost.core.bridge.CApi.*;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.reflect.Array;
+import java.math.BigInteger;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Converts values between Java and Python, as {@link io.pyhost.api.PyContext} documents.
+ * GIL held for every method. Containers nested deeper than {@value #MAX_DEPTH} levels and
+ * containers that contain themselves are refused with {@link IllegalArgumentException} in both
+ * directions.
+ */
+public final class Values {
+    /** How deeply containers may nest, in either direction. */
+    public static final int MAX_DEPTH = 100;
+
+    // tp_flags bits of the built-in base types (Include/object.h)
+    private static final long LONG_SUBCLASS = 1L << 24;
+    private static final long LIST_SUBCLASS = 1L << 25;
+    private static final long TUPLE_SUBCLASS = 1L << 26;
+    private static final long BYTES_SUBCLASS = 1L << 27;
+    private static final long UNICODE_SUBCLASS = 1L << 28;
+    private static final long DICT_SUBCLASS = 1L << 29;
+
+    private Values() {
+    }
+
+    // ------------------------------------------------------------------ Python -> Java
+
+    /** The Java value of a Python object (borrowed; not released here). */
+    public static Object toJava(MemorySegment object) {
+        return toJava(object, 0, new HashSet<>());
+    }
+
+    private static Object toJava(MemorySegment o, int depth, Set<Long> path) {
+        if (o.address() == Py_None.address()) {
+            return null;
+        }
+        MemorySegment type = typeOf(o);
+        long t = type.address();
+        if (t == PyBool_Type.address()) {
+            return o.address() == Py_True.address();
+        }
+        if (t == PyLong_Type.address()) {
+            return integer(o);
+        }
+        if (t == PyFloat_Type.address()) {
+            return PyFloat_AsDouble(o);
+        }
+        if (t == PyUnicode_Type.address()) {
+            return string(o);
+        }
+        if (t == PyBytes_Type.address()) {
+            return bytes(o);
+        }
+        if (t == PyList_Type.address() || t == PyTuple_Type.address()) {
+            return sequence(o, t == PyList_Type.address(), depth, path);
+        }
+        if (t == PyDict_Type.address()) {
+            return dict(o, depth, path);
+        }
+        if (t == PySet_Type.address() || t == PyFrozenSet_Type.address()) {
+            return set(o, depth, path);
+        }
+        long flags = PyType_GetFlags(type);
+        if ((flags & LONG_SUBCLASS) != 0) {
+            return PyType_IsSubtype(type, PyBool_Type) != 0 ? o.address() == Py_True.address() : integer(o);
+        }
+        if ((flags & UNICODE_SUBCLASS) != 0) {
+            return string(o);
+        }
+        if ((flags & BYTES_SUBCLASS) != 0) {
+            return bytes(o);
+        }
+        if ((flags & (LIST_SUBCLASS | TUPLE_SUBCLASS)) != 0) {
+            return sequence(o, (flags & LIST_SUBCLASS) != 0, depth, path);
+        }
+        if ((flags & DICT_SUBCLASS) != 0) {
+            return dict(o, depth, path);
+        }
+        if (PyType_IsSubtype(type, PySet_Type) != 0 || PyType_IsSubtype(type, PyFrozenSet_Type) != 0) {
+            return set(o, depth, path);
+        }
+        if (PyType_IsSubtype(type, PyFloat_Type) != 0) {
+            return PyFloat_AsDouble(o);
+        }
+        MemorySegment str = PyObject_Str(o);
+        if (str.address() == 0) {
+            throw new ConversionException();
+        }
+        try {
+            return string(str);
+        } finally {
+            Py_DecRef(str);
+        }
+    }
+
+    private static Object integer(MemorySegment o) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment overflow = arena.allocate(ValueLayout.JAVA_INT);
+            long value = PyLong_AsLongLongAndOverflow(o, overflow);
+            if (overflow.get(ValueLayout.JAVA_INT, 0) == 0) {
+                if (value == -1 && PyErr_Occurred().address() != 0) {
+                    throw new ConversionException();
+                }
+                return value;
+            }
+        }
+        // Hexadecimal is exempt from CPython's int_max_str_digits limit, decimal is not.
+        MemorySegment hex = PyNumber_ToBase(o, 16);
+        if (hex.address() == 0) {
+            throw new ConversionException();
+        }
+        try {
+            String text = string(hex); // "0x1f" or "-0x1f"
+            boolean negative = text.startsWith("-");
+            BigInteger magnitude = new BigInteger(text.substring(negative ? 3 : 2), 16);
+            return negative ? magnitude.negate() : magnitude;
+        } finally {
+            Py_DecRef(hex);
+        }
+    }
+
+    /** A Java string of a Python str (borrowed); lone surrogates survive. */
+    static String string(MemorySegment o) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment size = arena.allocate(ValueLayout.JAVA_LONG);
+            MemorySegment utf8 = PyUnicode_AsUTF8AndSize(o, size);
+            if (utf8.address() != 0) {
+                long n = size.get(ValueLayout.JAVA_LONG, 0);
+                return new String(utf8.reinterpret(n).toArray(ValueLayout.JAVA_BYTE), StandardCharsets.UTF_8);
+            }
+            // Lone surrogates cannot be UTF-8; Java strings can hold them, so go through UTF-16.
+            PyErr_Clear();
+            MemorySegment utf16 = PyUnicode_AsEncodedString(o, arena.allocateFrom("utf-16-le"), arena.allocateFrom("surrogatepass"));
+            if (utf16.address() == 0) {
+                throw new ConversionException();
+            }
+            try {
+                byte[] raw = bytes(utf16);
+                char[] chars = new char[raw.length / 2];
+                for (int i = 0; i < chars.length; i++) {
+                    chars[i] = (char) ((raw[2 * i] & 0xff) | (raw[2 * i + 1] & 0xff) << 8);
+                }
+                return new String(chars);
+            } finally {
+                Py_DecRef(utf16);
+            }
+        }
+    }
+
+    private static byte[] bytes(MemorySegment o) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment buffer = arena.allocate(ValueLayout.ADDRESS);
+            MemorySegment size = arena.allocate(ValueLayout.JAVA_LONG);
+            if (PyBytes_AsStringAndSize(o, buffer, size) != 0) {
+                throw new ConversionException();
+            }
+            long n = size.get(ValueLayout.JAVA_LONG, 0);
+            if (n > Integer.MAX_VALUE - 8) {
+                throw new IllegalArgumentException("Python bytes of " + n + " bytes do not fit a Java byte[]");
+            }
+            return buffer.get(ValueLayout.ADDRESS, 0).reinterpret(n).toArray(ValueLayout.JAVA_BYTE);
+        }
+    }
+
+    private static List<Object> sequence(MemorySegment o, boolean list, int depth, Set<Long> path) {
+        enter(o, list ? "list" : "tuple", depth, path);
+        long n = list ? PyList_Size(o) : PyTuple_Size(o);
+        List<Object> out = new ArrayList<>((int) Math.min(n, 1 << 20));
+        for (long i = 0; i < n; i++) {
+            MemorySegment item = list ? PyList_GetItem(o, i) : PyTuple_GetItem(o, i); // borrowed
+            if (item.address() == 0) {
+                throw new ConversionException(); // a list shrunk by a finalizer during conversion
+            }
+            out.add(toJava(item, depth + 1, path));
+        }
+        path.remove(o.address());
+        return out;
+    }
+
+    private static Map<Object, Object> dict(MemorySegment o, int depth, Set<Long> path) {
+        enter(o, "dict", depth, path);
+        Map<Object, Object> out = new LinkedHashMap<>();
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment pos = arena.allocate(ValueLayout.JAVA_LONG);
+            MemorySegment key = arena.allocate(ValueLayout.ADDRESS);
+            MemorySegment value = arena.allocate(ValueLayout.ADDRESS);
+            while (PyDict_Next(o, pos, key, value) != 0) { // borrowed key and value
+                out.put(toJava(key.get(ValueLayout.ADDRESS, 0), depth + 1, path),
+                        toJava(value.get(ValueLayout.ADDRESS, 0), depth + 1, path));
+            }
+        }
+        path.remove(o.address());
+        return out;
+    }
+
+    private static Set<Object> set(MemorySegment o, int depth, Set<Long> path) {
+        enter(o, "set", depth, path);
+        Set<Object> out = new LinkedHashSet<>();
+        MemorySegment iterator = PyObject_GetIter(o);
+        if (iterator.address() == 0) {
+            throw new ConversionException();
+        }
+        try {
+            for (MemorySegment item; (item = PyIter_Next(iterator)).address() != 0; ) {
+                try {
+                    out.add(toJava(item, depth + 1, path));
+                } finally {
+                    Py_DecRef(item);
+                }
+            }
+            if (PyErr_Occurred().address() != 0) {
+                throw new ConversionException();
+            }
+        } finally {
+            Py_DecRef(iterator);
+        }
+        path.remove(o.address());
+        return out;
+    }
+
+    private static void enter(MemorySegment o, String kind, int depth, Set<Long> path) {
+        if (depth >= MAX_DEPTH) {
+            throw new IllegalArgumentException("Python value nested deeper than " + MAX_DEPTH + " levels");
+        }
+        if (!path.add(o.address())) {
+            throw new IllegalArgumentException("Python " + kind + " contains itself; a cycle cannot be converted");
+        }
+    }
+
+    // ------------------------------------------------------------------ Java -> Python
+
+    /** A new reference to the Python value of {@code value}. */
+    public static MemorySegment toPython(Object value) {
+        return toPython(value, 0, new IdentityHashMap<>());
+    }
+
+    private static MemorySegment toPython(Object v, int depth, IdentityHashMap<Object, Boolean> path) {
+        MemorySegment result = switch (v) {
+            case null -> {
+                Py_IncRef(Py_None);
+                yield Py_None;
+            }
+            case Boolean b -> PyBool_FromLong(b ? 1 : 0);
+            case Long l -> PyLong_FromLongLong(l);
+            case Integer i -> PyLong_FromLongLong(i);
+            case Short s -> PyLong_FromLongLong(s);
+            case Byte b -> PyLong_FromLongLong(b);
+            case BigInteger big -> bigInteger(big);
+            case Double d -> PyFloat_FromDouble(d);
+            case Float f -> PyFloat_FromDouble(f);
+            case String s -> string(s);
+            case Character c -> string(String.valueOf(c));
+            case byte[] b -> bytes(b);
+            case Map<?, ?> m -> dict(m, depth, path);
+            case Set<?> s -> set(s, depth, path);
+            case Collection<?> c -> list(c, depth, path);
+            default -> {
+                if (v.getClass().isArray()) {
+                    yield array(v, depth, path);
+                }
+                throw new IllegalArgumentException("cannot convert a Java " + v.getClass().getName() + " to Python");
+            }
+        };
+        if (result.address() == 0) {
+            throw new ConversionException();
+        }
+        return result;
+    }
+
+    private static MemorySegment bigInteger(BigInteger big) {
+        try (Arena arena = Arena.ofConfined()) {
+            return PyLong_FromString(arena.allocateFrom(big.toString(16)), MemorySegment.NULL, 16);
+        }
+    }
+
+    /** A new Python str; lone surrogates survive. */
+    public static MemorySegment string(String s) {
+        try (Arena arena = Arena.ofConfined()) {
+            if (!hasLoneSurrogate(s)) {
+                byte[] utf8 = s.getBytes(StandardCharsets.UTF_8);
+                MemorySegment buffer = arena.allocate(Math.max(1, utf8.length));
+                MemorySegment.copy(utf8, 0, buffer, ValueLayout.JAVA_BYTE, 0, utf8.length);
+                return PyUnicode_FromStringAndSize(buffer, utf8.length);
+            }
+            MemorySegment buffer = arena.allocate((long) s.length() * 2);
+            for (int i = 0; i < s.length(); i++) {
+                buffer.set(ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN), 2L * i, (short) s.charAt(i));
+            }
+            MemorySegment order = arena.allocate(ValueLayout.JAVA_INT);
+            order.set(ValueLayout.JAVA_INT, 0, -1); // little-endian
+            return PyUnicode_DecodeUTF16(buffer, buffer.byteSize(), arena.allocateFrom("surrogatepass"), order);
+        }
+    }
+
+    private static boolean hasLoneSurrogate(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (Character.isHighSurrogate(c)) {
+                if (i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
+                    i++;
+                } else {
+                    return true;
+                }
+            } else if (Character.isLowSurrogate(c)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** A new Python bytes, filled with one copy straight into its buffer. */
+    private static MemorySegment bytes(byte[] b) {
+        MemorySegment bytes = PyBytes_FromStringAndSize(MemorySegment.NULL, b.length);
+        if (bytes.address() == 0) {
+            return bytes;
+        }
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment buffer = arena.allocate(ValueLayout.ADDRESS);
+            MemorySegment size = arena.allocate(ValueLayout.JAVA_LONG);
+            PyBytes_AsStringAndSize(bytes, buffer, size);
+            MemorySegment.copy(b, 0, buffer.get(ValueLayout.ADDRESS, 0).reinterpret(b.length), ValueLayout.JAVA_BYTE, 0, b.length);
+        }
+        return bytes;
+    }
+
+    private static MemorySegment list(Collection<?> c, int depth, IdentityHashMap<Object, Boolean> path) {
+        enter(c, depth, path);
+        MemorySegment list = PyList_New(c.size());
+        if (list.address() == 0) {
+            return list;
+        }
+        long i = 0;
+        try {
+            for (Object item : c) {
+                if (i >= c.size()) {
+                    throw new IllegalArgumentException("a Java collection changed size during conversion");
+                }
+                PyList_SetItem(list, i++, toPython(item, depth + 1, path)); // steals
+            }
+            if (i != c.size()) {
+                throw new IllegalArgumentException("a Java collection changed size during conversion");
+            }
+        } catch (RuntimeException e) {
+            Py_DecRef(list);
+            throw e;
+        }
+        path.remove(c);
+        return list;
+    }
+
+    private static MemorySegment array(Object array, int depth, IdentityHashMap<Object, Boolean> path) {
+        enter(array, depth, path);
+        int n = Array.getLength(array);
+        MemorySegment list = PyList_New(n);
+        if (list.address() == 0) {
+            return list;
+        }
+        try {
+            for (int i = 0; i < n; i++) {
+                PyList_SetItem(list, i, toPython(Array.get(array, i), depth + 1, path)); // steals
+            }
+        } catch (RuntimeException e) {
+            Py_DecRef(list);
+            throw e;
+        }
+        path.remove(array);
+        return list;
+    }
+
+    private static MemorySegment dict(Map<?, ?> m, int depth, IdentityHashMap<Object, Boolean> path) {
+        enter(m, depth, path);
+        MemorySegment dict = PyDict_New();
+        if (dict.address() == 0) {
+            return dict;
+        }
+        try {
+            for (Map.Entry<?, ?> e : m.entrySet()) {
+                MemorySegment key = toPython(e.getKey(), depth + 1, path);
+                MemorySegment value;
+                try {
+                    value = toPython(e.getValue(), depth + 1, path);
+                } catch (RuntimeException ex) {
+                    Py_DecRef(key);
+                    throw ex;
+                }
+                int rc = PyDict_SetItem(dict, key, value);
+                Py_DecRef(key);
+                Py_DecRef(value);
+                if (rc != 0) {
+                    PyErr_Clear();
+                    throw new IllegalArgumentException("cannot use a Java " + typeName(e.getKey()) + " as a Python dict key (unhashable)");
+                }
+            }
+        } catch (RuntimeException e) {
+            Py_DecRef(dict);
+            throw e;
+        }
+        path.remove(m);
+        return dict;
+    }
+
+    private static MemorySegment set(Set<?> s, int depth, IdentityHashMap<Object, Boolean> path) {
+        enter(s, depth, path);
+        MemorySegment set = PySet_New(MemorySegment.NULL);
+        if (set.address() == 0) {
+            return set;
+        }
+        try {
+            for (Object item : s) {
+                MemorySegment element = toPython(item, depth + 1, path);
+                int rc = PySet_Add(set, element);
+                Py_DecRef(element);
+                if (rc != 0) {
+                    PyErr_Clear();
+                    throw new IllegalArgumentException("cannot put a Java " + typeName(item) + " in a Python set (unhashable)");
+                }
+            }
+        } catch (RuntimeException e) {
+            Py_DecRef(set);
+            throw e;
+        }
+        path.remove(s);
+        return set;
+    }
+
+    private static String typeName(Object o) {
+        return o == null ? "null" : o.getClass().getName();
+    }
+
+    private static void enter(Object container, int depth, IdentityHashMap<Object, Boolean> path) {
+        if (depth >= MAX_DEPTH) {
+            throw new IllegalArgumentException("Java value nested deeper than " + MAX_DEPTH + " levels");
+        }
+        if (path.put(container, Boolean.TRUE) != null) {
+            throw new IllegalArgumentException("Java " + container.getClass().getName() + " contains itself; a cycle cannot be converted");
+        }
+    }
+
+    /**
+     * A conversion step failed with a Python exception that is still raised; the caller turns
+     * it into a {@link io.pyhost.api.PyException} with {@link PyErrors#fetch}.
+     */
+    public static final class ConversionException extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        public ConversionException() {
+            super("a Python exception was raised during conversion", null, false, false);
+        }
+    }
+}

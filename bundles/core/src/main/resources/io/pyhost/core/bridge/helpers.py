@@ -1,0 +1,106 @@
+# pyhost's helpers, run once in every interpreter pyhost uses, in a namespace of their own
+# (never in sys.modules, so contexts cannot see or replace them).
+import builtins
+import sys
+import traceback
+
+_applied_paths = []
+
+
+def build_preload(paths, imports, fragments):
+    """A fresh preload namespace: registered paths, then imports, then each fragment in order.
+
+    paths: sys.path entries to have (earlier pyhost entries no longer registered are removed);
+    imports: module names, imported as an import statement in the namespace would;
+    fragments: (origin, code) pairs, each compiled with its origin as file name, so a
+    traceback names the fragment and its own line numbers.
+    """
+    for path in list(_applied_paths):
+        if path not in paths and path in sys.path:
+            sys.path.remove(path)
+            _applied_paths.remove(path)
+    for path in paths:
+        if path not in sys.path:
+            sys.path.append(path)
+        if path not in _applied_paths:
+            _applied_paths.append(path)
+    namespace = {'__name__': '__pyhost__', '__builtins__': builtins}
+    for module in imports:
+        exec('import ' + module, namespace)
+    for origin, code in fragments:
+        exec(compile(code, origin, 'exec'), namespace)
+    return namespace
+
+
+def copy_namespace(source):
+    """A context's copy of a preload namespace.
+
+    Plain containers (dict, list, set, bytearray, and tuples holding any) are copied deeply,
+    so a mutation in one context never shows in another; modules, functions, classes and
+    other objects are shared, as they cannot be copied.
+    """
+    memo = {}
+
+    def copy(value):
+        kind = type(value)
+        if kind is not dict and kind is not list and kind is not set and kind is not bytearray and kind is not tuple:
+            return value
+        key = id(value)
+        if key in memo:
+            return memo[key]
+        if kind is dict:
+            out = memo[key] = {}
+            for k, v in value.items():
+                out[k] = copy(v)
+        elif kind is list:
+            out = memo[key] = []
+            for v in value:
+                out.append(copy(v))
+        elif kind is set:
+            out = memo[key] = set(value)  # elements are hashable, hence immutable enough
+        elif kind is bytearray:
+            out = memo[key] = bytearray(value)
+        else:
+            items = [copy(v) for v in value]
+            out = value if all(a is b for a, b in zip(items, value)) else tuple(items)
+            memo[key] = out
+        return out
+
+    return {name: copy(value) for name, value in source.items()}
+
+
+def format_exception(exc):
+    try:
+        return ''.join(traceback.format_exception(exc))
+    except BaseException:
+        return ''
+
+
+def qualified_type(exc):
+    kind = type(exc)
+    module = getattr(kind, '__module__', None) or 'builtins'
+    return module + '.' + getattr(kind, '__qualname__', kind.__name__)
+
+
+def exception_message(exc):
+    try:
+        return str(exc)
+    except BaseException:
+        return '<unprintable ' + type(exc).__name__ + '>'
+
+
+def resolve(module, function, namespace):
+    """The callable `module.function` (dotted function names walk attributes)."""
+    if module:
+        import importlib
+        target = importlib.import_module(module)
+        for part in function.split('.'):
+            target = getattr(target, part)
+        return target
+    head, _, rest = function.partition('.')
+    if head not in namespace:
+        raise NameError(f"name '{head}' is not defined")
+    target = namespace[head]
+    for part in rest.split('.') if rest else ():
+        target = getattr(target, part)
+    return target
