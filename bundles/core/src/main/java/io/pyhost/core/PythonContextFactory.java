@@ -1,0 +1,160 @@
+package io.pyhost.core;
+
+import java.lang.System.Logger;
+import java.lang.System.Logger.Level;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.TreeSet;
+
+import org.osgi.framework.Constants;
+import org.osgi.framework.ServiceReference;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
+import org.osgi.service.metatype.annotations.Designate;
+
+import io.pyhost.api.ContextFactory;
+import io.pyhost.api.ContextOptions;
+import io.pyhost.api.PyContext;
+import io.pyhost.core.bridge.PythonRuntime;
+import io.pyhost.spi.InterpreterStrategy;
+import io.pyhost.spi.PythonDistribution;
+
+/**
+ * The {@link ContextFactory} service: starts (or finds) the CPython runtime from the
+ * {@link PythonDistribution} service and binds interpreter strategies dynamically. A mode
+ * appears when its strategy registers and disappears when it leaves; the contexts a leaving
+ * strategy opened are closed. With two strategies for one mode, the higher service ranking
+ * serves new contexts.
+ *
+ * <p>Immediate, so that contexts never depend on some consumer still holding the service.
+ */
+@Component(service = ContextFactory.class, immediate = true, configurationPid = "io.pyhost.core")
+@Designate(ocd = CoreConfiguration.class)
+public final class PythonContextFactory implements ContextFactory {
+    private static final Logger LOG = System.getLogger(PythonContextFactory.class.getName());
+
+    /** A bound strategy: its service, the mode it serves and its place among that mode's strategies. */
+    private record Bound(InterpreterStrategy strategy, String mode, int ranking, long serviceId, String bundle) {
+    }
+
+    private static final Comparator<Bound> BEST_FIRST = Comparator.comparingInt((Bound b) -> -b.ranking())
+            .thenComparingLong(Bound::serviceId);
+
+    private final Object lock = new Object();
+    private final Map<String, TreeSet<Bound>> strategies = new HashMap<>(); // guarded by lock
+    private final Map<Long, Bound> byServiceId = new HashMap<>();           // guarded by lock
+    private final ContextEngine engine;
+
+    @Activate
+    public PythonContextFactory(@Reference PythonDistribution distribution, @Reference PreloadRegistry preload,
+            CoreConfiguration config) {
+        long started = System.nanoTime();
+        PythonRuntime runtime = PythonRuntime.start(distribution.home(), distribution.library());
+        long timeoutMillis = config.callTimeoutMillis();
+        this.engine = new ContextEngine(runtime, preload, timeoutMillis > 0 ? Duration.ofMillis(timeoutMillis) : null);
+        LOG.log(Level.INFO, "pyhost: CPython {0} ({1}, {2}) ready in {3} ms", runtime.pythonVersion(), distribution.source(),
+                distribution.library(), (System.nanoTime() - started) / 1_000_000);
+    }
+
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY, target = "(" + InterpreterStrategy.MODE + "=*)")
+    void bindStrategy(ServiceReference<InterpreterStrategy> ref, InterpreterStrategy strategy) {
+        Bound bound = new Bound(strategy, String.valueOf(ref.getProperty(InterpreterStrategy.MODE)),
+                ref.getProperty(Constants.SERVICE_RANKING) instanceof Integer r ? r : 0,
+                (Long) ref.getProperty(Constants.SERVICE_ID), ref.getBundle() == null ? "?" : ref.getBundle().getSymbolicName()
+                        + "/" + ref.getBundle().getVersion());
+        synchronized (lock) {
+            strategies.computeIfAbsent(bound.mode(), m -> new TreeSet<>(BEST_FIRST)).add(bound);
+            byServiceId.put(bound.serviceId(), bound);
+            lock.notifyAll();
+        }
+        LOG.log(Level.INFO, "pyhost: strategy for mode {0} arrived from {1} (service {2}, ranking {3})", bound.mode(), bound.bundle(),
+                bound.serviceId(), bound.ranking());
+    }
+
+    void unbindStrategy(ServiceReference<InterpreterStrategy> ref) {
+        Bound bound;
+        synchronized (lock) {
+            bound = byServiceId.remove((Long) ref.getProperty(Constants.SERVICE_ID));
+            if (bound == null) {
+                return;
+            }
+            TreeSet<Bound> forMode = strategies.get(bound.mode());
+            forMode.remove(bound);
+            if (forMode.isEmpty()) {
+                strategies.remove(bound.mode());
+            }
+        }
+        int closed = engine.closeOwnedBy(bound, "its strategy for mode '" + bound.mode() + "' (" + bound.bundle() + ") left");
+        LOG.log(Level.INFO, "pyhost: strategy for mode {0} from {1} left; closed {2} context(s)", bound.mode(), bound.bundle(), closed);
+    }
+
+    @Deactivate
+    void deactivate() {
+        engine.closeAll("pyhost core stopped");
+        PythonRuntime.release();
+        LOG.log(Level.INFO, "pyhost: core stopped; CPython stays initialized for the next start");
+    }
+
+    @Override
+    public PyContext create(ContextOptions options) {
+        Objects.requireNonNull(options, "options");
+        Bound bound = strategyFor(options);
+        try {
+            return engine.create(bound.mode(), bound.strategy(), bound, options);
+        } catch (IllegalArgumentException | IllegalStateException | io.pyhost.api.PyException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "pyhost: strategy for mode " + bound.mode() + " from " + bound.bundle() + " failed to create a context", e);
+            throw e;
+        }
+    }
+
+    private Bound strategyFor(ContextOptions options) {
+        long waitNanos = options.modeWait() == null ? 0 : options.modeWait().toNanos();
+        long deadline = System.nanoTime() + waitNanos;
+        synchronized (lock) {
+            while (true) {
+                TreeSet<Bound> forMode = strategies.get(options.mode());
+                if (forMode != null && !forMode.isEmpty()) {
+                    return forMode.first();
+                }
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    throw new IllegalArgumentException("no strategy for mode '" + options.mode() + "'"
+                            + (waitNanos > 0 ? " appeared within " + options.modeWait().toMillis() + " ms" : "")
+                            + "; modes present: " + (strategies.isEmpty() ? "none" : new TreeSet<>(strategies.keySet())));
+                }
+                try {
+                    java.util.concurrent.TimeUnit.NANOSECONDS.timedWait(lock, left);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException("interrupted while waiting for mode '" + options.mode() + "'", e);
+                }
+            }
+        }
+    }
+
+    @Override
+    public Set<String> modes() {
+        synchronized (lock) {
+            return Set.copyOf(strategies.keySet());
+        }
+    }
+
+    /** The contexts open now (for the shell and diagnostics). */
+    public List<PyContext> contexts() {
+        return new ArrayList<>(engine.contexts());
+    }
+}
