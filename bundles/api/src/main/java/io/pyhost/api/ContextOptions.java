@@ -13,8 +13,12 @@ import java.util.Objects;
  *                    (none unless configured)
  * @param modeWait    how long {@code create} waits for an absent mode's strategy to appear
  *                    (during a bundle update, say); {@code null} or zero fails at once
+ * @param sandbox     refuse process creation ({@code os.fork}, {@code os.forkpty}, {@code os.system},
+ *                    {@code os.exec*}, {@code os.spawn*}, {@code os.posix_spawn*}, {@code subprocess.Popen})
+ *                    with {@code RuntimeError} through a PEP 578 audit hook; {@code null} for the
+ *                    mode's default (on for {@code owngil}, off otherwise)
  */
-public record ContextOptions(String mode, String preload, Duration callTimeout, Duration modeWait) {
+public record ContextOptions(String mode, String preload, Duration callTimeout, Duration modeWait, Boolean sandbox) {
 
     public ContextOptions {
         Objects.requireNonNull(mode, "mode");
@@ -26,28 +30,33 @@ public record ContextOptions(String mode, String preload, Duration callTimeout, 
         }
     }
 
-    /** Options with a mode, a context preload and a call timeout; no wait for the mode. */
+    /** Options with a mode, a context preload and a call timeout; every other field at its default. */
     public ContextOptions(String mode, String preload, Duration callTimeout) {
-        this(mode, preload, callTimeout, null);
+        this(mode, preload, callTimeout, null, null);
     }
 
     /** Options for a mode with every other field at its default. */
     public static ContextOptions mode(String mode) {
-        return new ContextOptions(mode, null, null, null);
+        return new ContextOptions(mode, null, null, null, null);
     }
 
     /** A copy with a per-context preload, run after the shared preload. */
     public ContextOptions withPreload(String code) {
-        return new ContextOptions(mode, code, callTimeout, modeWait);
+        return new ContextOptions(mode, code, callTimeout, modeWait, sandbox);
     }
 
     /** A copy whose calls are bounded by {@code timeout}. */
     public ContextOptions withCallTimeout(Duration timeout) {
-        return new ContextOptions(mode, preload, timeout, modeWait);
+        return new ContextOptions(mode, preload, timeout, modeWait, sandbox);
     }
 
     /** A copy that waits up to {@code wait} for the mode's strategy to be present. */
     public ContextOptions withModeWait(Duration wait) {
-        return new ContextOptions(mode, preload, callTimeout, wait);
+        return new ContextOptions(mode, preload, callTimeout, wait, sandbox);
+    }
+
+    /** A copy with the sandbox switched on or off (see {@link #sandbox()}). */
+    public ContextOptions withSandbox(boolean on) {
+        return new ContextOptions(mode, preload, callTimeout, modeWait, on);
     }
 }

@@ -52,6 +52,30 @@ public interface PyContext extends AutoCloseable {
      */
     Object call(String module, String function, List<?> args, Map<String, ?> kwargs);
 
+    /**
+     * {@link #eval(String, Map)} bounded by {@code timeout} instead of the context's call timeout
+     * ({@code null}: no bound). On expiry the Python code is interrupted and a {@link PyException}
+     * of type {@code TimeoutError} thrown; the context serves the next call once Python returns.
+     */
+    Object eval(String expression, Map<String, ?> locals, java.time.Duration timeout);
+
+    /** {@link #exec(String)} bounded by {@code timeout} (see {@link #eval(String, Map, java.time.Duration)}). */
+    void exec(String code, java.time.Duration timeout);
+
+    /** {@link #call(String, String, List, Map)} bounded by {@code timeout} (see {@link #eval(String, Map, java.time.Duration)}). */
+    Object call(String module, String function, List<?> args, Map<String, ?> kwargs, java.time.Duration timeout);
+
+    /**
+     * Interrupts the call running in this context, from any thread: the call ends with a
+     * {@link PyException} of type {@code KeyboardInterrupt} (which {@code except Exception:} does
+     * not catch) as soon as Python next checks, usually within milliseconds; code blocked in C
+     * (a socket read, say) notices when it returns.
+     *
+     * @return {@code true} if a call was running and was interrupted; {@code false} on an idle or
+     *         closed context, where nothing happens
+     */
+    boolean interrupt();
+
     /** Whether {@link #close()} was called or the context was closed for another reason. */
     boolean isClosed();
 

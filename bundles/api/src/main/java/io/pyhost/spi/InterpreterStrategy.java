@@ -21,4 +21,9 @@ public interface InterpreterStrategy {
      * @throws IllegalStateException    the running Python cannot support this mode
      */
     Interpreter open(Interpreters interpreters, ContextOptions options);
+
+    /** Whether this mode's contexts are sandboxed when {@link ContextOptions#sandbox()} is null. */
+    default boolean sandboxByDefault() {
+        return false;
+    }
 }

@@ -13,6 +13,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import io.pyhost.api.ContextOptions;
 import io.pyhost.api.Fragment;
 import io.pyhost.api.PyContext;
+import io.pyhost.api.PyException;
 import io.pyhost.core.bridge.PyErrors;
 import io.pyhost.core.bridge.PythonInterpreter;
 import io.pyhost.core.bridge.PythonRuntime;
@@ -61,27 +62,33 @@ public final class ContextEngine {
                     + ", not an interpreter made by pyhost core");
         }
         PreloadSnapshot snapshot = preload.snapshot();
+        boolean sandbox = options.sandbox() != null ? options.sandbox() : strategy.sandboxByDefault();
         MemorySegment globals;
         try {
             if (interpreter.isMain()) {
                 synchronized (mainPreloadLock) {
-                    globals = interpreter.call(in -> prepare(in, snapshot, options.preload()));
+                    globals = interpreter.call(in -> prepare(in, snapshot, options.preload(), sandbox));
                 }
             } else {
-                globals = interpreter.call(in -> prepare(in, snapshot, options.preload()));
+                globals = interpreter.call(in -> prepare(in, snapshot, options.preload(), sandbox));
             }
         } catch (RuntimeException e) {
             interpreter.close(); // a half-made sub-interpreter is ended on its own thread
             throw e;
         }
         Duration timeout = options.callTimeout() != null ? options.callTimeout() : defaultCallTimeout;
-        PythonContext context = new PythonContext(mode, interpreter, globals, timeout, owner, open::remove);
+        PythonContext context = new PythonContext(mode, interpreter, globals, timeout, owner, sandbox && interpreter.isMain(),
+                open::remove);
         open.add(context);
         return context;
     }
 
-    /** GIL held: a new reference to the context's globals. */
-    private MemorySegment prepare(PythonInterpreter in, PreloadSnapshot snapshot, String contextPreload) {
+    /**
+     * GIL held: a new reference to the context's globals. The shared preload runs unsandboxed
+     * (it is the application's own code); the sandbox, if asked for, covers the context preload
+     * and every later call.
+     */
+    private MemorySegment prepare(PythonInterpreter in, PreloadSnapshot snapshot, String contextPreload, boolean sandbox) {
         MemorySegment image = in.isMain() ? mainImage(in, snapshot) : buildImage(in, snapshot);
         MemorySegment globals;
         try {
@@ -89,7 +96,26 @@ public final class ContextEngine {
         } finally {
             Py_DecRef(image);
         }
+        if (sandbox) {
+            Sandbox.install(in, !in.isMain());
+        }
         if (contextPreload != null && !contextPreload.isEmpty()) {
+            if (sandbox && in.isMain()) {
+                Sandbox.enter(in);
+            }
+            try {
+                runContextPreload(in, globals, contextPreload);
+            } finally {
+                if (sandbox && in.isMain()) {
+                    Sandbox.leave(in);
+                }
+            }
+        }
+        return globals;
+    }
+
+    private static void runContextPreload(PythonInterpreter in, MemorySegment globals, String contextPreload) {
+        {
             MemorySegment code;
             try (var arena = java.lang.foreign.Arena.ofConfined()) {
                 // file name "context": a traceback says the error came from ContextOptions.preload
@@ -100,12 +126,12 @@ public final class ContextEngine {
                 Py_DecRef(code);
             }
             if (result.address() == 0) {
+                PyException error = PyErrors.fetch(in, null);
                 Py_DecRef(globals);
-                throw PyErrors.fetch(in, null);
+                throw error;
             }
             Py_DecRef(result);
         }
-        return globals;
     }
 
     /** The main interpreter's namespace for this version, built at most once per version. */

@@ -41,11 +41,13 @@ final class PythonContext implements PyContext {
     private final Semaphore permit = new Semaphore(1, true);
     private final AtomicLong calls = new AtomicLong();
     private final java.util.function.Consumer<PythonContext> onClose;
+    private final boolean sandboxEachCall; // worker mode: the shared interpreter's hook checks the calling thread
     private volatile InflightCall current;
     private volatile String closedBecause;
 
     PythonContext(String mode, PythonInterpreter interpreter, MemorySegment globals, Duration callTimeout, Object owner,
-            java.util.function.Consumer<PythonContext> onClose) {
+            boolean sandboxEachCall, java.util.function.Consumer<PythonContext> onClose) {
+        this.sandboxEachCall = sandboxEachCall;
         this.mode = mode;
         this.interpreter = interpreter;
         this.globals = globals;
@@ -83,11 +85,16 @@ final class PythonContext implements PyContext {
 
     @Override
     public Object eval(String expression, Map<String, ?> locals) {
+        return eval(expression, locals, callTimeout);
+    }
+
+    @Override
+    public Object eval(String expression, Map<String, ?> locals, Duration timeout) {
         checkCode(expression, "expression");
         if (locals != null) {
             locals.keySet().forEach(k -> checkName(k, "locals key"));
         }
-        return invoke((in, call) -> {
+        return invoke(timeout, (in, call) -> {
             MemorySegment code = in.compile(expression, EVAL_INPUT);
             MemorySegment localsDict = globals;
             try {
@@ -107,8 +114,13 @@ final class PythonContext implements PyContext {
 
     @Override
     public void exec(String source) {
+        exec(source, callTimeout);
+    }
+
+    @Override
+    public void exec(String source, Duration timeout) {
         checkCode(source, "code");
-        invoke((in, call) -> {
+        invoke(timeout, (in, call) -> {
             MemorySegment code = in.compile(source, FILE_INPUT);
             try {
                 MemorySegment result = PyEval_EvalCode(code, globals, globals);
@@ -121,6 +133,11 @@ final class PythonContext implements PyContext {
 
     @Override
     public Object call(String module, String function, List<?> args, Map<String, ?> kwargs) {
+        return call(module, function, args, kwargs, callTimeout);
+    }
+
+    @Override
+    public Object call(String module, String function, List<?> args, Map<String, ?> kwargs, Duration timeout) {
         checkName(function, "function");
         if (module != null && !module.isEmpty()) {
             checkName(module, "module");
@@ -128,7 +145,7 @@ final class PythonContext implements PyContext {
         if (kwargs != null) {
             kwargs.keySet().forEach(k -> checkName(k, "kwargs key"));
         }
-        return invoke((in, call) -> {
+        return invoke(timeout, (in, call) -> {
             MemorySegment target = resolve(in, module, function);
             MemorySegment pyArgs = MemorySegment.NULL;
             MemorySegment pyKwargs = MemorySegment.NULL;
@@ -192,9 +209,8 @@ final class PythonContext implements PyContext {
         T run(PythonInterpreter in, InflightCall call);
     }
 
-    private <T> T invoke(ContextTask<T> task) {
+    private <T> T invoke(Duration timeout, ContextTask<T> task) {
         checkOpen();
-        Duration timeout = callTimeout;
         acquirePermit(timeout);
         InflightCall call = new InflightCall();
         java.util.concurrent.atomic.AtomicBoolean handedOver = new java.util.concurrent.atomic.AtomicBoolean();
@@ -206,9 +222,18 @@ final class PythonContext implements PyContext {
                 }
                 current = call;
                 calls.incrementAndGet();
-                return task.run(in, call);
-            } catch (Values.ConversionException e) {
-                throw PyErrors.fetch(in, call);
+                if (sandboxEachCall) {
+                    Sandbox.enter(in);
+                }
+                try {
+                    return task.run(in, call);
+                } catch (Values.ConversionException e) {
+                    throw PyErrors.fetch(in, call); // before anything else calls into Python
+                } finally {
+                    if (sandboxEachCall) {
+                        Sandbox.leave(in);
+                    }
+                }
             } finally {
                 current = null;
                 permit.release();
@@ -270,6 +295,12 @@ final class PythonContext implements PyContext {
         if (name.indexOf('\0') >= 0) {
             throw new IllegalArgumentException(what + " contains a NUL character");
         }
+    }
+
+    @Override
+    public boolean interrupt() {
+        InflightCall running = current;
+        return running != null && closedBecause == null && interpreter.interrupt(running);
     }
 
     @Override

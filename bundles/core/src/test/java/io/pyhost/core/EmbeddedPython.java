@@ -21,7 +21,17 @@ import io.pyhost.spi.SubInterpreterConfig;
 final class EmbeddedPython {
     static final InterpreterStrategy WORKER = (interpreters, options) -> interpreters.main();
     static final InterpreterStrategy SUBINTERP = (interpreters, options) -> interpreters.newSubInterpreter(SubInterpreterConfig.LEGACY);
-    static final InterpreterStrategy OWNGIL = (interpreters, options) -> interpreters.newSubInterpreter(SubInterpreterConfig.ISOLATED);
+    static final InterpreterStrategy OWNGIL = new InterpreterStrategy() {
+        @Override
+        public io.pyhost.spi.Interpreter open(io.pyhost.spi.Interpreters interpreters, ContextOptions options) {
+            return interpreters.newSubInterpreter(SubInterpreterConfig.ISOLATED);
+        }
+
+        @Override
+        public boolean sandboxByDefault() {
+            return true;
+        }
+    };
     static final List<String> MODES = List.of(ContextFactory.WORKER, ContextFactory.SUBINTERP, ContextFactory.OWNGIL);
 
     private EmbeddedPython() {

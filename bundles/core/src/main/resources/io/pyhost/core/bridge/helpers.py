@@ -104,3 +104,37 @@ def resolve(module, function, namespace):
     for part in rest.split('.') if rest else ():
         target = getattr(target, part)
     return target
+
+
+# ---- the sandbox: a PEP 578 audit hook that refuses process creation ----
+import _thread
+
+_REFUSED = frozenset(('os.fork', 'os.forkpty', 'os.system', 'subprocess.Popen'))
+_REFUSED_PREFIXES = ('os.exec', 'os.spawn', 'os.posix_spawn')
+_sandboxed_threads = set()   # worker mode: threads running a sandboxed context's call
+_whole_interpreter = False   # sub-interpreters: the interpreter is the context's own
+_hook_installed = False
+
+
+def _sandbox_hook(event, args):
+    if event in _REFUSED or event.startswith(_REFUSED_PREFIXES):
+        if _whole_interpreter or _thread.get_ident() in _sandboxed_threads:
+            raise RuntimeError(f'pyhost sandbox refuses {event}')
+
+
+def install_sandbox(whole_interpreter):
+    """Installs the hook once per interpreter (audit hooks cannot be removed)."""
+    global _hook_installed, _whole_interpreter
+    if whole_interpreter:
+        _whole_interpreter = True
+    if not _hook_installed:
+        sys.addaudithook(_sandbox_hook)
+        _hook_installed = True
+
+
+def enter_sandbox():
+    _sandboxed_threads.add(_thread.get_ident())
+
+
+def leave_sandbox():
+    _sandboxed_threads.discard(_thread.get_ident())
