@@ -1,67 +1,95 @@
 package io.pyhost.core.bridge;
 
 import java.time.Duration;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.Supplier;
 
 /**
- * A call handed from the caller's thread to the thread that runs Python, and its result
- * handed back. The caller may stop waiting at its timeout; the running side always finishes.
+ * A call handed from the caller's thread to a thread that runs Python, and its result handed
+ * back. The caller spins for {@link CallLane#SPIN_NANOS} before parking, so a quick call comes
+ * back without a wake-up. The caller may stop waiting at its timeout; the running side always
+ * finishes.
  */
 final class Handoff<T> implements Runnable {
-    private final java.util.function.Supplier<T> work;
-    private final CompletableFuture<T> result = new CompletableFuture<>();
+    private final Supplier<T> work;
+    private volatile boolean done;
+    private volatile Thread waiter;
+    private T value;         // written before `done`, read after it
+    private Throwable error; // likewise
 
-    Handoff(java.util.function.Supplier<T> work) {
+    Handoff(Supplier<T> work) {
         this.work = work;
     }
 
     @Override
     public void run() {
         try {
-            result.complete(work.get());
+            value = work.get();
         } catch (Throwable t) {
-            result.completeExceptionally(t);
+            error = t;
         }
+        complete();
     }
 
     /** Fails the call without running it (its thread is gone). */
     void abandon(RuntimeException why) {
-        result.completeExceptionally(why);
+        error = why;
+        complete();
+    }
+
+    private void complete() {
+        done = true;
+        Thread w = waiter;
+        if (w != null) {
+            LockSupport.unpark(w);
+        }
     }
 
     /**
-     * Waits for the result.
+     * Waits for the result; throws what the work threw. Java interrupts do not stop the wait
+     * (Python cannot be abandoned half-way); the flag is restored afterwards.
      *
-     * @return the result; throws what the work threw
-     * @throws TimeoutException the timeout passed first
+     * @throws TimeoutException the timeout (null: none) passed first
      */
     T await(Duration timeout) throws TimeoutException {
-        boolean interrupted = false;
-        try {
-            while (true) {
-                try {
-                    return timeout == null ? result.get() : result.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
-                } catch (InterruptedException e) {
-                    // The Python side cannot be abandoned half-way; keep waiting, restore the flag after.
-                    interrupted = true;
-                } catch (ExecutionException e) {
-                    Throwable cause = e.getCause();
-                    if (cause instanceof RuntimeException r) {
-                        throw r;
+        long start = System.nanoTime();
+        while (!done && System.nanoTime() - start < CallLane.SPIN_NANOS) {
+            Thread.onSpinWait();
+        }
+        if (!done) {
+            long deadline = timeout == null ? Long.MAX_VALUE : start + timeout.toNanos();
+            boolean interrupted = false;
+            waiter = Thread.currentThread();
+            while (!done) {
+                if (timeout == null) {
+                    LockSupport.park(this);
+                } else {
+                    long left = deadline - System.nanoTime();
+                    if (left <= 0) {
+                        break;
                     }
-                    if (cause instanceof Error err) {
-                        throw err;
-                    }
-                    throw new IllegalStateException(cause);
+                    LockSupport.parkNanos(this, left);
                 }
+                interrupted |= Thread.interrupted();
             }
-        } finally {
+            waiter = null;
             if (interrupted) {
                 Thread.currentThread().interrupt();
             }
+            if (!done) {
+                throw new TimeoutException();
+            }
         }
+        if (error != null) {
+            if (error instanceof RuntimeException r) {
+                throw r;
+            }
+            if (error instanceof Error e) {
+                throw e;
+            }
+            throw new IllegalStateException(error);
+        }
+        return value;
     }
 }

@@ -2,40 +2,24 @@ package io.pyhost.core.bridge;
 
 import java.lang.foreign.MemorySegment;
 import java.time.Duration;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The main interpreter, shared by every worker context.
  *
  * <p>A platform thread runs its calls itself, with a lasting thread state of its own
  * ({@link ThreadStates}). Calls from virtual threads, and calls with a timeout (whose caller
- * must be free to stop waiting), are handed to a small pool of pyhost platform threads
- * ({@code pyhost-main-N}) that keep their thread states while they live and free them when
- * they end (after 30 s idle, or at {@link #shutdown()}).
+ * must be free to stop waiting), are handed to an elastic pool of pyhost platform threads
+ * ({@code pyhost-main-N}, see {@link LanePool}) that keep their thread states while they live
+ * and free them when they end (after 30 s idle, or at {@link #shutdown()}).
  */
 public final class MainInterpreter extends PythonInterpreter {
     private final ThreadStates threadStates;
-    private final ThreadPoolExecutor callers;
+    private final LanePool lanes;
 
     MainInterpreter(MemorySegment interpreterState) {
         this.threadStates = new ThreadStates(interpreterState);
-        AtomicInteger count = new AtomicInteger();
-        this.callers = new ThreadPoolExecutor(0, Integer.MAX_VALUE, 30, TimeUnit.SECONDS, new java.util.concurrent.SynchronousQueue<>(),
-                runnable -> {
-                    Thread t = new Thread(() -> {
-                        try {
-                            runnable.run();
-                        } finally {
-                            threadStates.releaseCurrentThread();
-                        }
-                    }, "pyhost-main-" + count.incrementAndGet());
-                    t.setDaemon(true);
-                    return t;
-                });
+        this.lanes = new LanePool("pyhost-main-", threadStates::releaseCurrentThread);
     }
 
     @Override
@@ -44,7 +28,7 @@ public final class MainInterpreter extends PythonInterpreter {
             return runHere(call, task);
         }
         Handoff<T> handoff = new Handoff<>(() -> runHere(call, task));
-        callers.execute(handoff);
+        lanes.execute(handoff);
         try {
             return handoff.await(timeout);
         } catch (TimeoutException e) {
@@ -69,7 +53,7 @@ public final class MainInterpreter extends PythonInterpreter {
     public boolean interrupt(InflightCall call) {
         if (Thread.currentThread().isVirtual()) {
             Handoff<Boolean> handoff = new Handoff<>(() -> interrupt(call));
-            callers.execute(handoff);
+            lanes.execute(handoff);
             try {
                 return handoff.await(null);
             } catch (TimeoutException impossible) {
@@ -106,14 +90,7 @@ public final class MainInterpreter extends PythonInterpreter {
 
     /** Stops the pool threads (they free their thread states) and releases cached objects. */
     void shutdown() {
-        callers.shutdown();
-        try {
-            if (!callers.awaitTermination(10, TimeUnit.SECONDS)) {
-                callers.shutdownNow();
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        lanes.shutdown();
         if (!Thread.currentThread().isVirtual()) {
             call(interpreter -> {
                 releaseObjects();

@@ -6,10 +6,8 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.time.Duration;
-import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -31,8 +29,7 @@ public final class SubInterpreter extends PythonInterpreter {
     private static final Runnable END = () -> { };
 
     private final SubInterpreterConfig config;
-    private final BlockingQueue<Runnable> queue = new LinkedBlockingQueue<>();
-    private final Thread thread;
+    private final CallLane lane;
     private final Object lifecycle = new Object(); // orders interrupts against the interpreter's end
     private final CompletableFuture<Void> ended = new CompletableFuture<>();
     private volatile boolean closing;
@@ -43,17 +40,15 @@ public final class SubInterpreter extends PythonInterpreter {
 
     private SubInterpreter(SubInterpreterConfig config) {
         this.config = config;
-        this.thread = new Thread(this::live, "pyhost-interp-" + THREADS.incrementAndGet());
-        this.thread.setDaemon(true);
+        this.lane = new CallLane("pyhost-interp-" + THREADS.incrementAndGet(), this::live);
     }
 
     /** Creates the interpreter on a new thread and waits until it is ready. */
     static SubInterpreter start(SubInterpreterConfig config) {
         SubInterpreter sub = new SubInterpreter(config);
         CompletableFuture<Void> created = new CompletableFuture<>();
-        sub.queue.add(() -> created.complete(null)); // first task: runs once the interpreter exists
         sub.createdSignal = created;
-        sub.thread.start();
+        sub.lane.start();
         try {
             created.get();
         } catch (ExecutionException e) {
@@ -98,6 +93,7 @@ public final class SubInterpreter extends PythonInterpreter {
             threadIdent = PyThread_get_thread_ident();
             PyEval_SaveThread();
         }
+        createdSignal.complete(null);
         try {
             serve();
         } finally {
@@ -115,11 +111,9 @@ public final class SubInterpreter extends PythonInterpreter {
 
     private void serve() {
         while (true) {
-            Runnable task;
-            try {
-                task = queue.take();
-            } catch (InterruptedException e) {
-                continue; // only close() ends this thread, through END
+            Runnable task = lane.next(Long.MAX_VALUE); // only close() ends this thread, through END
+            if (task == null) {
+                continue;
             }
             if (task == END) {
                 break;
@@ -132,7 +126,7 @@ public final class SubInterpreter extends PythonInterpreter {
             }
         }
         RuntimeException gone = new IllegalStateException("the sub-interpreter was closed");
-        for (Runnable left; (left = queue.poll()) != null; ) {
+        for (Runnable left; (left = lane.poll()) != null; ) {
             if (left instanceof Handoff<?> h) {
                 h.abandon(gone);
             }
@@ -141,7 +135,7 @@ public final class SubInterpreter extends PythonInterpreter {
 
     @Override
     public <T> T call(InflightCall call, Duration timeout, GilTask<T> task) {
-        if (Thread.currentThread() == thread) {
+        if (Thread.currentThread() == lane.thread()) {
             throw new IllegalStateException("re-entrant call on the interpreter's own thread");
         }
         Handoff<T> handoff = new Handoff<>(() -> runAttached(threadIdent, call, task));
@@ -149,7 +143,7 @@ public final class SubInterpreter extends PythonInterpreter {
             if (closing) {
                 throw new IllegalStateException("the sub-interpreter was closed");
             }
-            queue.add(handoff);
+            lane.offer(handoff);
         }
         try {
             return handoff.await(timeout);
@@ -202,10 +196,10 @@ public final class SubInterpreter extends PythonInterpreter {
         synchronized (lifecycle) {
             if (!closing) {
                 closing = true;
-                queue.add(END);
+                lane.offer(END);
             }
         }
-        if (Thread.currentThread() != thread) {
+        if (Thread.currentThread() != lane.thread()) {
             ended.join();
         }
     }
