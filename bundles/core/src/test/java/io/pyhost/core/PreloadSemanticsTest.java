@@ -72,6 +72,30 @@ public class PreloadSemanticsTest {
     }
 
     @Test
+    public void preloadedFunctionsWorkOnTheirContextsGlobals() {
+        preload.setCode("CONFIG = {'debug': True}\nCOUNTER = 0\n"
+                + "def bump():\n    global COUNTER\n    COUNTER += 1\n    return COUNTER\n"
+                + "def set_debug(v):\n    CONFIG['debug'] = v\n"
+                + "def is_debug():\n    return CONFIG['debug']\n"
+                + "HANDLERS = {'bump': bump}\n");
+        try (PyContext one = create(); PyContext two = create()) {
+            assertEquals(1L, one.eval("bump()"));
+            assertEquals(2L, one.eval("HANDLERS['bump']()"));
+            one.eval("set_debug(False)");
+            assertEquals(false, one.eval("is_debug()"));
+            assertEquals(2L, one.eval("COUNTER"));
+            assertEquals(1L, two.eval("bump()"));
+            assertEquals(true, two.eval("is_debug()"));
+            one.exec("CONFIG = {'debug': 'rebound'}");
+            assertEquals("rebound", one.eval("is_debug()"));
+        }
+        try (PyContext later = create()) {
+            assertEquals(0L, later.eval("COUNTER"));
+            assertEquals(true, later.eval("is_debug()"));
+        }
+    }
+
+    @Test
     public void changesReachOnlyNewContexts() {
         preload.setCode("PRELOADED = 42");
         try (PyContext before = create()) {

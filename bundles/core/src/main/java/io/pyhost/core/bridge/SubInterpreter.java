@@ -201,6 +201,21 @@ public final class SubInterpreter extends PythonInterpreter {
         }
         if (Thread.currentThread() != lane.thread()) {
             ended.join();
+            joinQuietly(lane.thread()); // so that "no pyhost thread left" holds the moment close returns
+        }
+    }
+
+    private static void joinQuietly(Thread thread) {
+        boolean interrupted = false;
+        while (thread.isAlive()) {
+            try {
+                thread.join();
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
         }
     }
 

@@ -3,8 +3,11 @@
 import builtins
 import sys
 import traceback
+import types
 
-_applied_paths = []
+# sys.path entries pyhost added, kept on sys itself so that a restarted core (whose helpers are
+# new) still knows which entries are its own.
+_applied_paths = sys.__dict__.setdefault('_pyhost_paths', [])
 
 
 def build_preload(paths, imports, fragments):
@@ -36,37 +39,60 @@ def copy_namespace(source):
     """A context's copy of a preload namespace.
 
     Plain containers (dict, list, set, bytearray, and tuples holding any) are copied deeply,
-    so a mutation in one context never shows in another; modules, functions, classes and
-    other objects are shared, as they cannot be copied.
+    so a mutation in one context never shows in another. Functions defined by the preload are
+    re-made on the copy, so their globals are the context's own: `global COUNTER` in a
+    preloaded function changes that context's COUNTER only. Modules, classes and other objects
+    are shared, as they cannot be copied (methods of preloaded classes keep the preload's globals).
     """
     memo = {}
+    out = {}
+    memo[id(source)] = out
+
+    def rebind(function):
+        copy = types.FunctionType(function.__code__, out, function.__name__, function.__defaults__,
+                                  function.__closure__, function.__kwdefaults__)
+        copy.__qualname__ = function.__qualname__
+        copy.__doc__ = function.__doc__
+        copy.__module__ = function.__module__
+        copy.__dict__.update(function.__dict__)
+        annotate = getattr(function, '__annotate__', None)
+        if annotate is not None:
+            copy.__annotate__ = annotate
+        return copy
 
     def copy(value):
         kind = type(value)
-        if kind is not dict and kind is not list and kind is not set and kind is not bytearray and kind is not tuple:
+        if kind is types.FunctionType:
+            if value.__globals__ is not source:
+                return value
+        elif kind is not dict and kind is not list and kind is not set and kind is not bytearray and kind is not tuple:
             return value
         key = id(value)
         if key in memo:
             return memo[key]
-        if kind is dict:
-            out = memo[key] = {}
+        if kind is types.FunctionType:
+            result = memo[key] = rebind(value)
+        elif kind is dict:
+            result = memo[key] = {}
             for k, v in value.items():
-                out[k] = copy(v)
+                result[k] = copy(v)
         elif kind is list:
-            out = memo[key] = []
+            result = memo[key] = []
             for v in value:
-                out.append(copy(v))
+                result.append(copy(v))
         elif kind is set:
-            out = memo[key] = set(value)  # elements are hashable, hence immutable enough
+            result = memo[key] = set(value)  # elements are hashable, hence immutable enough
         elif kind is bytearray:
-            out = memo[key] = bytearray(value)
+            result = memo[key] = bytearray(value)
         else:
             items = [copy(v) for v in value]
-            out = value if all(a is b for a, b in zip(items, value)) else tuple(items)
-            memo[key] = out
-        return out
+            result = value if all(a is b for a, b in zip(items, value)) else tuple(items)
+            memo[key] = result
+        return result
 
-    return {name: copy(value) for name, value in source.items()}
+    for name, value in source.items():
+        out[name] = copy(value)
+    return out
 
 
 def format_exception(exc):
