@@ -64,7 +64,9 @@ public abstract class PyhostTestSupport {
      * runtime dependency in itests/pom.xml; the mode-parameterized tests then cover it.
      */
     static final List<String> STRATEGY_BUNDLES = List.of(
-            "pyhost-strategy-worker");
+            "pyhost-strategy-worker",
+            "pyhost-strategy-subinterp",
+            "pyhost-strategy-owngil");
 
     /** Everything else, in start order. */
     static final List<String> PLATFORM_BUNDLES = List.of(

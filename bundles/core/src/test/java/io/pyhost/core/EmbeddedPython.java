@@ -37,9 +37,14 @@ final class EmbeddedPython {
     private EmbeddedPython() {
     }
 
-    static PythonRuntime runtime() {
+    private static PythonInstallation python;
+
+    /** The runtime; the distribution is located once per test JVM. */
+    static synchronized PythonRuntime runtime() {
         try {
-            PythonInstallation python = DistributionCache.embeddedFromClasspath(null);
+            if (python == null) {
+                python = DistributionCache.embeddedFromClasspath(null);
+            }
             return PythonRuntime.start(python.home(), python.library());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
