@@ -13,7 +13,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import io.pyhost.api.ContextOptions;
 import io.pyhost.api.Fragment;
 import io.pyhost.api.PyContext;
-import io.pyhost.api.PyException;
 import io.pyhost.core.bridge.PyErrors;
 import io.pyhost.core.bridge.PythonInterpreter;
 import io.pyhost.core.bridge.PythonRuntime;
@@ -33,16 +32,53 @@ import io.pyhost.spi.InterpreterStrategy;
 public final class ContextEngine {
     private final PythonRuntime runtime;
     private final PreloadRegistry preload;
-    private final Duration defaultCallTimeout;
+    private volatile Duration defaultCallTimeout;
     private final Set<PythonContext> open = ConcurrentHashMap.newKeySet();
     private final Object mainPreloadLock = new Object(); // taken before the GIL, never inside it
     private long mainPreloadVersion = -1;
     private MemorySegment mainPreload;                   // owned; guarded by mainPreloadLock
+    private final WarmPool pool;
+    private final Runnable preloadChanged;
+
+    /** An interpreter and the globals prepared in it (owned), not yet a context. */
+    record Opened(PythonInterpreter interpreter, MemorySegment globals) {
+    }
 
     public ContextEngine(PythonRuntime runtime, PreloadRegistry preload, Duration defaultCallTimeout) {
         this.runtime = Objects.requireNonNull(runtime, "runtime");
         this.preload = Objects.requireNonNull(preload, "preload");
         this.defaultCallTimeout = defaultCallTimeout;
+        this.pool = new WarmPool(preload::version, this::discard);
+        this.preloadChanged = pool::signal;
+        preload.addChangeListener(preloadChanged);
+    }
+
+    /** The bound of calls whose options name none; null for none. Reaches new contexts only. */
+    public void setDefaultCallTimeout(Duration timeout) {
+        this.defaultCallTimeout = timeout;
+    }
+
+    /**
+     * Keeps {@code size} interpreters of {@code strategy} ready for {@code mode} (0: none); replaces
+     * every earlier setting. Only sub-interpreter modes profit: the main interpreter is always ready.
+     */
+    public void setWarmPools(List<WarmPool.Target> targets) {
+        pool.setTargets(targets);
+    }
+
+    /** A target for {@link #setWarmPools}. */
+    public WarmPool.Target warmPool(String mode, InterpreterStrategy strategy, Object owner, int size) {
+        ContextOptions options = ContextOptions.mode(mode);
+        return new WarmPool.Target(mode, owner, size, () -> {
+            PythonInterpreter interpreter = open(mode, strategy, options);
+            PreloadSnapshot snapshot = preload.snapshot();
+            return new Opened(interpreter, prepareOrClose(interpreter, in -> shared(in, snapshot)));
+        });
+    }
+
+    /** How many pooled interpreters {@code owner} has ready. */
+    public int warmPoolReady(Object owner) {
+        return pool.readyCount(owner);
     }
 
     /**
@@ -53,28 +89,19 @@ public final class ContextEngine {
         if (options.preload() != null && options.preload().indexOf('\0') >= 0) {
             throw new IllegalArgumentException("context preload contains a NUL character");
         }
-        Interpreter opened = strategy.open(runtime, options);
-        if (!(opened instanceof PythonInterpreter interpreter)) {
-            if (opened != null) {
-                opened.close();
-            }
-            throw new IllegalStateException("the strategy for mode '" + mode + "' returned " + opened
-                    + ", not an interpreter made by pyhost core");
-        }
         PreloadSnapshot snapshot = preload.snapshot();
         boolean sandbox = options.sandbox() != null ? options.sandbox() : strategy.sandboxByDefault();
+        Opened pooled = pool.take(owner, snapshot.version());
+        PythonInterpreter interpreter = pooled != null ? pooled.interpreter() : open(mode, strategy, options);
         MemorySegment globals;
-        try {
-            if (interpreter.isMain()) {
-                synchronized (mainPreloadLock) {
-                    globals = interpreter.call(in -> prepare(in, snapshot, options.preload(), sandbox));
-                }
-            } else {
-                globals = interpreter.call(in -> prepare(in, snapshot, options.preload(), sandbox));
+        if (interpreter.isMain()) {
+            synchronized (mainPreloadLock) {
+                globals = prepareOrClose(interpreter, in -> finish(in, shared(in, snapshot), options.preload(), sandbox));
             }
-        } catch (RuntimeException e) {
-            interpreter.close(); // a half-made sub-interpreter is ended on its own thread
-            throw e;
+        } else {
+            MemorySegment ready = pooled != null ? pooled.globals() : null;
+            globals = prepareOrClose(interpreter,
+                    in -> finish(in, ready != null ? ready : shared(in, snapshot), options.preload(), sandbox));
         }
         Duration timeout = options.callTimeout() != null ? options.callTimeout() : defaultCallTimeout;
         PythonContext context = new PythonContext(mode, interpreter, globals, timeout, owner, sandbox && interpreter.isMain(),
@@ -83,55 +110,94 @@ public final class ContextEngine {
         return context;
     }
 
-    /**
-     * GIL held: a new reference to the context's globals. The shared preload runs unsandboxed
-     * (it is the application's own code); the sandbox, if asked for, covers the context preload
-     * and every later call.
-     */
-    private MemorySegment prepare(PythonInterpreter in, PreloadSnapshot snapshot, String contextPreload, boolean sandbox) {
-        MemorySegment image = in.isMain() ? mainImage(in, snapshot) : buildImage(in, snapshot);
-        MemorySegment globals;
+    private PythonInterpreter open(String mode, InterpreterStrategy strategy, ContextOptions options) {
+        Interpreter opened = strategy.open(runtime, options);
+        if (!(opened instanceof PythonInterpreter interpreter)) {
+            if (opened != null) {
+                opened.close();
+            }
+            throw new IllegalStateException("the strategy for mode '" + mode + "' returned " + opened
+                    + ", not an interpreter made by pyhost core");
+        }
+        return interpreter;
+    }
+
+    /** Runs a preparation; on failure a sub-interpreter is ended on its own thread. */
+    private static MemorySegment prepareOrClose(PythonInterpreter interpreter, io.pyhost.core.bridge.GilTask<MemorySegment> task) {
         try {
-            globals = callHelper(in, "copy_namespace", image);
+            return interpreter.call(task);
+        } catch (RuntimeException e) {
+            interpreter.close(); // a half-made sub-interpreter is ended; the main interpreter is left alone
+            throw e;
+        }
+    }
+
+    /** Closes a pooled interpreter that will never become a context. */
+    private void discard(Opened opened) {
+        try {
+            opened.interpreter().call(in -> {
+                Py_DecRef(opened.globals());
+                return null;
+            });
+        } finally {
+            opened.interpreter().close();
+        }
+    }
+
+    /** GIL held: a new reference to a fresh copy of the shared preload namespace. */
+    private MemorySegment shared(PythonInterpreter in, PreloadSnapshot snapshot) {
+        MemorySegment image = in.isMain() ? mainImage(in, snapshot) : buildImage(in, snapshot);
+        try {
+            return callHelper(in, "copy_namespace", image);
         } finally {
             Py_DecRef(image);
         }
-        if (sandbox) {
-            Sandbox.install(in, !in.isMain());
-        }
-        if (contextPreload != null && !contextPreload.isEmpty()) {
-            if (sandbox && in.isMain()) {
-                Sandbox.enter(in);
+    }
+
+    /**
+     * GIL held: makes {@code globals} (owned; released on failure) the context's. The shared
+     * preload ran unsandboxed (it is the application's own code); the sandbox, if asked for,
+     * covers the context preload and every later call.
+     */
+    private static MemorySegment finish(PythonInterpreter in, MemorySegment globals, String contextPreload, boolean sandbox) {
+        try {
+            if (sandbox) {
+                Sandbox.install(in, !in.isMain());
             }
-            try {
-                runContextPreload(in, globals, contextPreload);
-            } finally {
+            if (contextPreload != null && !contextPreload.isEmpty()) {
                 if (sandbox && in.isMain()) {
-                    Sandbox.leave(in);
+                    Sandbox.enter(in);
+                }
+                try {
+                    runContextPreload(in, globals, contextPreload);
+                } finally {
+                    if (sandbox && in.isMain()) {
+                        Sandbox.leave(in);
+                    }
                 }
             }
+            return globals;
+        } catch (RuntimeException e) {
+            Py_DecRef(globals);
+            throw e;
         }
-        return globals;
     }
 
     private static void runContextPreload(PythonInterpreter in, MemorySegment globals, String contextPreload) {
-        {
-            MemorySegment code;
-            try (var arena = java.lang.foreign.Arena.ofConfined()) {
-                // file name "context": a traceback says the error came from ContextOptions.preload
-                code = Py_CompileString(arena.allocateFrom(contextPreload), arena.allocateFrom(Fragment.CONTEXT), FILE_INPUT);
-            }
-            MemorySegment result = code.address() == 0 ? MemorySegment.NULL : PyEval_EvalCode(code, globals, globals);
-            if (code.address() != 0) {
-                Py_DecRef(code);
-            }
-            if (result.address() == 0) {
-                PyException error = PyErrors.fetch(in, null);
-                Py_DecRef(globals);
-                throw error;
-            }
-            Py_DecRef(result);
+        MemorySegment code;
+        try (var arena = java.lang.foreign.Arena.ofConfined()) {
+            // file name "context": a traceback says the error came from ContextOptions.preload
+            code = Py_CompileString(arena.allocateFrom(contextPreload), arena.allocateFrom(Fragment.CONTEXT), FILE_INPUT);
         }
+        if (code.address() == 0) {
+            throw PyErrors.fetch(in, null);
+        }
+        MemorySegment result = PyEval_EvalCode(code, globals, globals);
+        Py_DecRef(code);
+        if (result.address() == 0) {
+            throw PyErrors.fetch(in, null);
+        }
+        Py_DecRef(result);
     }
 
     /** The main interpreter's namespace for this version, built at most once per version. */
@@ -189,8 +255,10 @@ public final class ContextEngine {
         return closed;
     }
 
-    /** Closes every context and drops the main interpreter's preloaded namespace. */
+    /** Closes every context and pooled interpreter and drops the main interpreter's preloaded namespace. */
     public void closeAll(String reason) {
+        preload.removeChangeListener(preloadChanged);
+        pool.stop();
         for (PythonContext context : List.copyOf(open)) {
             context.close(reason);
         }

@@ -9,4 +9,8 @@ public @interface CoreConfiguration {
 
     @AttributeDefinition(description = "Bound of every eval/exec/call in milliseconds when ContextOptions.callTimeout is null; 0 means no bound")
     long callTimeoutMillis() default 0;
+
+    @AttributeDefinition(description = "Sub-interpreters kept ready per mode, as mode=count (e.g. owngil=2); "
+            + "each costs its memory while it waits; 0 or absent: none")
+    String[] warmPool() default {};
 }

@@ -51,6 +51,7 @@ public final class PreloadRegistry implements PreloadService {
     private final LinkedHashSet<String> imports = new LinkedHashSet<>();
     private final Map<String, Contribution> contributions = new java.util.TreeMap<>(); // by owner: a stable order of paths and imports
     private long version = 1;
+    private final List<Runnable> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
     private PreloadSnapshot snapshot;
 
     @Override
@@ -220,5 +221,16 @@ public final class PreloadRegistry implements PreloadService {
     private void changed() {
         version++;
         snapshot = null;
+        listeners.forEach(Runnable::run); // cheap, non-blocking signals (the warm pool's refill)
+    }
+
+    /** Runs {@code listener} after every change (under the registry's lock: it must not block). */
+    public void addChangeListener(Runnable listener) {
+        listeners.add(listener);
+    }
+
+    /** Stops running {@code listener}. */
+    public void removeChangeListener(Runnable listener) {
+        listeners.remove(listener);
     }
 }

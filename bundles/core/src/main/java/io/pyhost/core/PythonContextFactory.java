@@ -17,6 +17,7 @@ import org.osgi.framework.ServiceReference;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Modified;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
@@ -55,14 +56,15 @@ public final class PythonContextFactory implements ContextFactory {
     private final Map<String, TreeSet<Bound>> strategies = new HashMap<>(); // guarded by lock
     private final Map<Long, Bound> byServiceId = new HashMap<>();           // guarded by lock
     private final ContextEngine engine;
+    private Map<String, Integer> warmPoolSizes = Map.of(); // guarded by lock
 
     @Activate
     public PythonContextFactory(@Reference PythonDistribution distribution, @Reference PreloadRegistry preload,
             CoreConfiguration config) {
         long started = System.nanoTime();
         PythonRuntime runtime = PythonRuntime.start(distribution.home(), distribution.library());
-        long timeoutMillis = config.callTimeoutMillis();
-        this.engine = new ContextEngine(runtime, preload, timeoutMillis > 0 ? Duration.ofMillis(timeoutMillis) : null);
+        this.engine = new ContextEngine(runtime, preload, null);
+        modified(config);
         LOG.log(Level.INFO, "pyhost: CPython {0} ({1}, {2}) ready in {3} ms", runtime.pythonVersion(), distribution.source(),
                 distribution.library(), (System.nanoTime() - started) / 1_000_000);
     }
@@ -81,6 +83,7 @@ public final class PythonContextFactory implements ContextFactory {
         }
         LOG.log(Level.INFO, "pyhost: strategy for mode {0} arrived from {1} (service {2}, ranking {3})", bound.mode(), bound.bundle(),
                 bound.serviceId(), bound.ranking());
+        updateWarmPools();
     }
 
     void unbindStrategy(ServiceReference<InterpreterStrategy> ref) {
@@ -96,8 +99,48 @@ public final class PythonContextFactory implements ContextFactory {
                 strategies.remove(bound.mode());
             }
         }
+        updateWarmPools();
         int closed = engine.closeOwnedBy(bound, "its strategy for mode '" + bound.mode() + "' (" + bound.bundle() + ") left");
         LOG.log(Level.INFO, "pyhost: strategy for mode {0} from {1} left; closed {2} context(s)", bound.mode(), bound.bundle(), closed);
+    }
+
+    /** A changed configuration reaches new contexts; open contexts keep what they have. */
+    @Modified
+    void modified(CoreConfiguration config) {
+        long timeoutMillis = config.callTimeoutMillis();
+        engine.setDefaultCallTimeout(timeoutMillis > 0 ? Duration.ofMillis(timeoutMillis) : null);
+        Map<String, Integer> sizes = new HashMap<>();
+        for (String entry : config.warmPool()) {
+            String[] parts = entry.split("=", 2);
+            try {
+                int size = Integer.parseInt(parts.length == 2 ? parts[1].trim() : "");
+                if (size < 0) {
+                    throw new NumberFormatException();
+                }
+                sizes.put(parts[0].trim(), size);
+            } catch (NumberFormatException e) {
+                LOG.log(Level.WARNING, "pyhost: warmPool entry ''{0}'' is not mode=count; ignored", entry);
+            }
+        }
+        synchronized (lock) {
+            warmPoolSizes = Map.copyOf(sizes);
+        }
+        updateWarmPools();
+    }
+
+    /** Points each configured pool at the best strategy of its mode. */
+    private void updateWarmPools() {
+        List<io.pyhost.core.WarmPool.Target> targets = new ArrayList<>();
+        synchronized (lock) {
+            warmPoolSizes.forEach((mode, size) -> {
+                TreeSet<Bound> forMode = strategies.get(mode);
+                if (forMode != null && !forMode.isEmpty() && size > 0) {
+                    Bound best = forMode.first();
+                    targets.add(engine.warmPool(mode, best.strategy(), best, size));
+                }
+            });
+        }
+        engine.setWarmPools(targets);
     }
 
     @Deactivate
