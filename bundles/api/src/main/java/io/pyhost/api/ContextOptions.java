@@ -17,8 +17,13 @@ import java.util.Objects;
  *                    {@code os.exec*}, {@code os.spawn*}, {@code os.posix_spawn*}, {@code subprocess.Popen})
  *                    with {@code RuntimeError} through a PEP 578 audit hook; {@code null} for the
  *                    mode's default (on for {@code owngil}, off otherwise)
+ * @param memoryLimit cap, in bytes, on the context's small-object heap (its own obmalloc arenas:
+ *                    every object up to 512 bytes); past it the running call gets {@code MemoryError}.
+ *                    Only interpreters with their own allocator can be capped ({@code owngil});
+ *                    other modes refuse the option. {@code null} for none
  */
-public record ContextOptions(String mode, String preload, Duration callTimeout, Duration modeWait, Boolean sandbox) {
+public record ContextOptions(String mode, String preload, Duration callTimeout, Duration modeWait, Boolean sandbox,
+        Long memoryLimit) {
 
     public ContextOptions {
         Objects.requireNonNull(mode, "mode");
@@ -28,35 +33,43 @@ public record ContextOptions(String mode, String preload, Duration callTimeout, 
         if (modeWait != null && modeWait.isNegative()) {
             throw new IllegalArgumentException("modeWait must not be negative, was " + modeWait);
         }
+        if (memoryLimit != null && memoryLimit <= 0) {
+            throw new IllegalArgumentException("memoryLimit must be positive, was " + memoryLimit);
+        }
     }
 
     /** Options with a mode, a context preload and a call timeout; every other field at its default. */
     public ContextOptions(String mode, String preload, Duration callTimeout) {
-        this(mode, preload, callTimeout, null, null);
+        this(mode, preload, callTimeout, null, null, null);
     }
 
     /** Options for a mode with every other field at its default. */
     public static ContextOptions mode(String mode) {
-        return new ContextOptions(mode, null, null, null, null);
+        return new ContextOptions(mode, null, null, null, null, null);
     }
 
     /** A copy with a per-context preload, run after the shared preload. */
     public ContextOptions withPreload(String code) {
-        return new ContextOptions(mode, code, callTimeout, modeWait, sandbox);
+        return new ContextOptions(mode, code, callTimeout, modeWait, sandbox, memoryLimit);
     }
 
     /** A copy whose calls are bounded by {@code timeout}. */
     public ContextOptions withCallTimeout(Duration timeout) {
-        return new ContextOptions(mode, preload, timeout, modeWait, sandbox);
+        return new ContextOptions(mode, preload, timeout, modeWait, sandbox, memoryLimit);
     }
 
     /** A copy that waits up to {@code wait} for the mode's strategy to be present. */
     public ContextOptions withModeWait(Duration wait) {
-        return new ContextOptions(mode, preload, callTimeout, wait, sandbox);
+        return new ContextOptions(mode, preload, callTimeout, wait, sandbox, memoryLimit);
+    }
+
+    /** A copy whose context is held to {@code bytes} of small-object heap (see {@link #memoryLimit()}). */
+    public ContextOptions withMemoryLimit(long bytes) {
+        return new ContextOptions(mode, preload, callTimeout, modeWait, sandbox, bytes);
     }
 
     /** A copy with the sandbox switched on or off (see {@link #sandbox()}). */
     public ContextOptions withSandbox(boolean on) {
-        return new ContextOptions(mode, preload, callTimeout, modeWait, on);
+        return new ContextOptions(mode, preload, callTimeout, modeWait, on, memoryLimit);
     }
 }

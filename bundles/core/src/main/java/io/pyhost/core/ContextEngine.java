@@ -93,6 +93,9 @@ public final class ContextEngine {
         boolean sandbox = options.sandbox() != null ? options.sandbox() : strategy.sandboxByDefault();
         Opened pooled = pool.take(owner, snapshot.version());
         PythonInterpreter interpreter = pooled != null ? pooled.interpreter() : open(mode, strategy, options);
+        if (options.memoryLimit() != null) {
+            limitMemory(mode, interpreter, pooled, options.memoryLimit());
+        }
         MemorySegment globals;
         if (interpreter.isMain()) {
             synchronized (mainPreloadLock) {
@@ -108,6 +111,21 @@ public final class ContextEngine {
                 open::remove);
         open.add(context);
         return context;
+    }
+
+    /** Caps a sub-interpreter with its own allocator, or refuses (closing what was opened). */
+    private void limitMemory(String mode, PythonInterpreter interpreter, Opened pooled, long bytes) {
+        if (interpreter instanceof io.pyhost.core.bridge.SubInterpreter sub && sub.ownAllocator()) {
+            sub.limitMemory(bytes);
+            return;
+        }
+        if (pooled != null) {
+            discard(pooled);
+        } else {
+            interpreter.close();
+        }
+        throw new IllegalArgumentException("memoryLimit needs an interpreter with its own allocator (mode 'owngil'); mode '"
+                + mode + "' shares the main interpreter's, whose memory cannot be told apart per context");
     }
 
     private PythonInterpreter open(String mode, InterpreterStrategy strategy, ContextOptions options) {

@@ -10,6 +10,7 @@ public final class InflightCall {
     private boolean running;
     private boolean interrupted;
     private volatile boolean timedOut;
+    private volatile String raisedBecause; // why pyhost raised an exception into the call, if it did
 
     void start(long threadIdent) {
         this.ident = threadIdent;
@@ -26,11 +27,27 @@ public final class InflightCall {
 
     /** Raises KeyboardInterrupt in the running call. GIL of the call's interpreter held. */
     boolean raiseInterrupt() {
+        return raise(CApi.PyExc_KeyboardInterrupt, null);
+    }
+
+    /**
+     * Raises {@code exceptionType} in the running call, once per call; {@code because} (if not
+     * null) becomes the exception's message in Java. GIL of the call's interpreter held.
+     */
+    boolean raise(java.lang.foreign.MemorySegment exceptionType, String because) {
         if (!running || interrupted) {
             return false;
         }
-        interrupted = CApi.PyThreadState_SetAsyncExc(ident, CApi.PyExc_KeyboardInterrupt) == 1;
+        interrupted = CApi.PyThreadState_SetAsyncExc(ident, exceptionType) == 1;
+        if (interrupted) {
+            raisedBecause = because;
+        }
         return interrupted;
+    }
+
+    /** Why pyhost raised into this call, or null. */
+    public String raisedBecause() {
+        return raisedBecause;
     }
 
     /** Marks that the interrupt, if any, came from the call's timeout. */

@@ -83,6 +83,11 @@ public final class MainInterpreter extends PythonInterpreter {
         return false;
     }
 
+    @Override
+    public boolean ownAllocator() {
+        return false;
+    }
+
     /** The main interpreter is shared and lives as long as the JVM: closing a handle to it does nothing. */
     @Override
     public void close() {

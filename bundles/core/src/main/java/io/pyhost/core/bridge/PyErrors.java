@@ -28,6 +28,9 @@ public final class PyErrors {
             if (call != null && call.timedOut() && type.equals("builtins.KeyboardInterrupt")) {
                 return new PyException("builtins.TimeoutError", "the call ran past its timeout and was interrupted", traceback);
             }
+            if (call != null && call.raisedBecause() != null && message.isEmpty()) {
+                message = call.raisedBecause(); // an exception pyhost raised asynchronously has no arguments
+            }
             return new PyException(type, message, traceback);
         } finally {
             Py_DecRef(exc);

@@ -23,6 +23,7 @@ public abstract sealed class PythonInterpreter implements Interpreter permits Ma
 
     private final Map<CodeKey, MemorySegment> codeCache = new LinkedHashMap<>(64, 0.75f, true);
     private MemorySegment helpers; // dict of pyhost's helper functions; owned reference
+    private volatile InflightCall running;
 
     private record CodeKey(String source, int kind) {
     }
@@ -53,12 +54,22 @@ public abstract sealed class PythonInterpreter implements Interpreter permits Ma
             return task.run(this);
         }
         call.start(threadIdent);
+        running = call;
         try {
             return task.run(this);
         } finally {
+            running = null;
             call.finish();
         }
     }
+
+    /** The registered call running now (for a sub-interpreter: the only one), or null. */
+    protected InflightCall running() {
+        return running;
+    }
+
+    /** Whether this interpreter has its own obmalloc, so its small-object heap can be counted. */
+    public abstract boolean ownAllocator();
 
     // ---- per-interpreter state, GIL held ----
 

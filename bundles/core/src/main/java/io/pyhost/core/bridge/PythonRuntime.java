@@ -58,6 +58,8 @@ public final class PythonRuntime implements Interpreters {
             PythonVersion version = PythonVersion.parse(Py_GetVersion().reinterpret(256).getString(0).split(" ", 2)[0]
                     .replaceAll("[^0-9.].*$", ""));
             instance = new PythonRuntime(version, new MainInterpreter(PyInterpreterState_Main()));
+            // the arena allocator is swapped while no context runs Python yet
+            instance.main.call(in -> ArenaAccounting.install());
             return instance;
         } catch (RuntimeException e) {
             failure = e;
@@ -137,6 +139,11 @@ public final class PythonRuntime implements Interpreters {
         } catch (Throwable t) {
             throw new IllegalStateException("setenv(" + name + ") failed", t);
         }
+    }
+
+    /** Per-interpreter arena accounting (installed when the runtime starts). */
+    static ArenaAccounting arenas() {
+        return ArenaAccounting.install();
     }
 
     @Override

@@ -33,6 +33,7 @@ public final class SubInterpreter extends PythonInterpreter {
     private final Object lifecycle = new Object(); // orders interrupts against the interpreter's end
     private final CompletableFuture<Void> ended = new CompletableFuture<>();
     private volatile boolean closing;
+    private final java.util.concurrent.atomic.AtomicBoolean memoryErrorPending = new java.util.concurrent.atomic.AtomicBoolean();
     private MemorySegment tstate;      // the sub-interpreter's thread state, used by `thread` only
     private MemorySegment interpState; // guarded by lifecycle once created
     private long id = -1;
@@ -100,7 +101,9 @@ public final class SubInterpreter extends PythonInterpreter {
             synchronized (lifecycle) {
                 PyEval_RestoreThread(tstate);
                 releaseObjects(); // not needed for memory (the interpreter frees all), but drops Java's handles
+                long state = interpState.address();
                 Py_EndInterpreter(tstate);
+                PythonRuntime.arenas().uncap(state);
                 interpState = null;
             }
             PyEval_RestoreThread(mainTstate);
@@ -158,6 +161,10 @@ public final class SubInterpreter extends PythonInterpreter {
 
     @Override
     public boolean interrupt(InflightCall call) {
+        return raiseIn(call, PyExc_KeyboardInterrupt, null);
+    }
+
+    private boolean raiseIn(InflightCall call, MemorySegment type, String because) {
         synchronized (lifecycle) {
             if (interpState == null) {
                 return false;
@@ -167,7 +174,7 @@ public final class SubInterpreter extends PythonInterpreter {
             MemorySegment helperState = PyThreadState_New(interpState);
             PyEval_RestoreThread(helperState);
             try {
-                return call.raiseInterrupt();
+                return call.raise(type, because);
             } finally {
                 PyThreadState_Clear(helperState);
                 PyThreadState_DeleteCurrent();
@@ -188,6 +195,44 @@ public final class SubInterpreter extends PythonInterpreter {
     @Override
     public boolean ownGil() {
         return config.ownGil();
+    }
+
+    @Override
+    public boolean ownAllocator() {
+        return !config.useMainObmalloc();
+    }
+
+    /**
+     * Holds this interpreter to {@code bytes} of obmalloc arenas: crossing it raises
+     * {@code MemoryError} in the running call (raised by {@link MemoryGuard} from another thread,
+     * never from inside the allocator).
+     *
+     * @throws IllegalStateException the interpreter shares the main allocator
+     */
+    public void limitMemory(long bytes) {
+        if (!ownAllocator()) {
+            throw new IllegalStateException("an interpreter that shares the main allocator cannot be capped");
+        }
+        long state;
+        synchronized (lifecycle) {
+            if (interpState == null) {
+                throw new IllegalStateException("the sub-interpreter was closed");
+            }
+            state = interpState.address();
+        }
+        String because = "the context exceeded its memory limit of " + bytes + " bytes";
+        PythonRuntime.arenas().cap(state, bytes, total -> {
+            if (memoryErrorPending.compareAndSet(false, true)) { // one request at a time, not one per arena
+                MemoryGuard.raise(this, because);
+            }
+        });
+    }
+
+    /** From {@link MemoryGuard}: raises MemoryError in the call running now, if any. */
+    boolean raiseInRunningCall(MemorySegment type, String because) {
+        memoryErrorPending.set(false);
+        InflightCall call = running();
+        return call != null && raiseIn(call, type, because);
     }
 
     /** Ends the interpreter on its thread after the calls already queued; waits for it. Idempotent. */
