@@ -17,8 +17,21 @@ public final class MainInterpreter extends PythonInterpreter {
     private final ThreadStates threadStates;
     private final LanePool lanes;
 
+    /**
+     * Shared by every runtime this class loader starts: a core bundle that stops and starts
+     * again finds its callers' thread states still there instead of leaking one per thread.
+     */
+    private static ThreadStates sharedThreadStates;
+
+    private static synchronized ThreadStates threadStatesOf(MemorySegment interpreterState) {
+        if (sharedThreadStates == null) {
+            sharedThreadStates = new ThreadStates(interpreterState);
+        }
+        return sharedThreadStates;
+    }
+
     MainInterpreter(MemorySegment interpreterState) {
-        this.threadStates = new ThreadStates(interpreterState);
+        this.threadStates = threadStatesOf(interpreterState);
         this.lanes = new LanePool("pyhost-main-", threadStates::releaseCurrentThread);
     }
 
