@@ -334,18 +334,9 @@ public abstract class PyhostTestSupport {
         created.clear();
     }
 
-    /**
-     * The contexts open in the factory right now: core's {@code PythonContextFactory.contexts()}
-     * (public on the component, for the shell and diagnostics; not part of the API).
-     */
-    @SuppressWarnings("unchecked")
-    protected final List<PyContext> openContexts() {
-        try {
-            return (List<PyContext>) factory.getClass().getMethod("contexts").invoke(factory);
-        } catch (ReflectiveOperationException e) {
-            throw new AssertionError("core's ContextFactory (" + factory.getClass().getName()
-                    + ") no longer offers contexts(); this test counts open contexts through it", e);
-        }
+    /** The contexts open in the factory right now ({@link ContextFactory#contexts()}). */
+    protected final List<io.pyhost.api.ContextInfo> openContexts() {
+        return factory.contexts();
     }
 
     /**

@@ -37,4 +37,7 @@ public interface ContextFactory {
 
     /** Modes whose strategy is present right now. */
     Set<String> modes();
+
+    /** The contexts open right now, oldest first (a snapshot; cheap). */
+    java.util.List<ContextInfo> contexts();
 }

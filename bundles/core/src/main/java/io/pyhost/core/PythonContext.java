@@ -78,6 +78,10 @@ final class PythonContext implements PyContext {
         return calls.get();
     }
 
+    io.pyhost.api.ContextInfo info() {
+        return new io.pyhost.api.ContextInfo(id, mode, created, calls.get(), current != null);
+    }
+
     @Override
     public Object eval(String expression) {
         return eval(expression, null);

@@ -110,7 +110,10 @@ public final class PythonContextFactory implements ContextFactory {
         long timeoutMillis = config.callTimeoutMillis();
         engine.setDefaultCallTimeout(timeoutMillis > 0 ? Duration.ofMillis(timeoutMillis) : null);
         Map<String, Integer> sizes = new HashMap<>();
-        for (String entry : config.warmPool()) {
+        for (String entry : String.join(",", config.warmPool()).split(",")) { // a .cfg value arrives as one string
+            if (entry.isBlank()) {
+                continue;
+            }
             String[] parts = entry.split("=", 2);
             try {
                 int size = Integer.parseInt(parts.length == 2 ? parts[1].trim() : "");
@@ -196,8 +199,9 @@ public final class PythonContextFactory implements ContextFactory {
         }
     }
 
-    /** The contexts open now (for the shell and diagnostics). */
-    public List<PyContext> contexts() {
-        return new ArrayList<>(engine.contexts());
+    @Override
+    public List<io.pyhost.api.ContextInfo> contexts() {
+        return engine.contexts().stream().map(c -> ((PythonContext) c).info())
+                .sorted(Comparator.comparingLong(io.pyhost.api.ContextInfo::id)).toList();
     }
 }

@@ -69,7 +69,8 @@ import io.pyhost.api.PyException;
                 "osgi.command.scope=py",
                 "osgi.command.function=eval", "osgi.command.function=exec", "osgi.command.function=run",
                 "osgi.command.function=modes", "osgi.command.function=preload", "osgi.command.function=paths",
-                "osgi.command.function=imports", "osgi.command.function=reset" })
+                "osgi.command.function=imports", "osgi.command.function=reset",
+                "osgi.command.function=contexts" })
 @Designate(ocd = ShellConfiguration.class)
 public final class PythonCommands {
     /** The configuration PID. */
@@ -165,6 +166,22 @@ public final class PythonCommands {
             names.add(context.mode() + " context " + context.id());
         }
         return "closed " + String.join(", ", names);
+    }
+
+    @Descriptor("list the open contexts: id, mode, age, calls, busy")
+    public String contexts() {
+        List<io.pyhost.api.ContextInfo> open = factory.await(waitTime()).contexts();
+        if (open.isEmpty()) {
+            return "no context is open";
+        }
+        StringBuilder out = new StringBuilder(String.format("%6s  %-10s %10s %8s  %s%n", "id", "mode", "age", "calls", "state"));
+        java.time.Instant now = java.time.Instant.now();
+        for (io.pyhost.api.ContextInfo info : open) {
+            java.time.Duration age = java.time.Duration.between(info.created(), now);
+            out.append(String.format("%6d  %-10s %9.1fs %8d  %s%n", info.id(), info.mode(), age.toMillis() / 1000.0, info.calls(),
+                    info.busy() ? "busy" : "idle"));
+        }
+        return out.toString().stripTrailing();
     }
 
     @Descriptor("list the modes whose strategy is present")

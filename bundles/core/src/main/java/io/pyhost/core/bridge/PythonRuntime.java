@@ -100,6 +100,8 @@ public final class PythonRuntime implements Interpreters {
                     check(config, PyInitConfig_SetStr(config, arena.allocateFrom("home"), arena.allocateFrom(home.toString())), arena);
                     // CPython's signal handlers would fight the JVM's.
                     check(config, PyInitConfig_SetInt(config, arena.allocateFrom("install_signal_handlers"), 0), arena);
+                    // CPython is never finalized, so buffered print() output could be lost at JVM exit.
+                    check(config, PyInitConfig_SetInt(config, arena.allocateFrom("buffered_stdio"), 0), arena);
                     check(config, Py_InitializeFromInitConfig(config), arena);
                 } finally {
                     PyInitConfig_Free(config);
@@ -107,6 +109,7 @@ public final class PythonRuntime implements Interpreters {
             } else {
                 setenv(arena, "PYTHONHOME", home.toString());
                 setenv(arena, "PYTHONNOUSERSITE", "1");
+                setenv(arena, "PYTHONUNBUFFERED", "1");
                 Py_InitializeEx(0);
             }
         }
