@@ -2,7 +2,6 @@ package io.pyhost.core.bridge;
 
 import java.lang.foreign.MemorySegment;
 import java.time.Duration;
-import java.util.concurrent.TimeoutException;
 
 /**
  * The main interpreter, shared by every worker context.
@@ -42,15 +41,7 @@ public final class MainInterpreter extends PythonInterpreter {
         }
         Handoff<T> handoff = new Handoff<>(() -> runHere(call, task));
         lanes.execute(handoff);
-        try {
-            return handoff.await(timeout);
-        } catch (TimeoutException e) {
-            if (call != null) {
-                call.markTimedOut();
-                interrupt(call);
-            }
-            throw new CallTimeoutException(timeout);
-        }
+        return awaitOrInterrupt(handoff, call, timeout);
     }
 
     private <T> T runHere(InflightCall call, GilTask<T> task) {
@@ -67,11 +58,7 @@ public final class MainInterpreter extends PythonInterpreter {
         if (Thread.currentThread().isVirtual()) {
             Handoff<Boolean> handoff = new Handoff<>(() -> interrupt(call));
             lanes.execute(handoff);
-            try {
-                return handoff.await(null);
-            } catch (TimeoutException impossible) {
-                throw new AssertionError(impossible);
-            }
+            return awaitOrInterrupt(handoff, null, null); // no timeout: never interrupts
         }
         threadStates.attach();
         try {

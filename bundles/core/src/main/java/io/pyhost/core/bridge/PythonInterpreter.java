@@ -48,6 +48,22 @@ public abstract sealed class PythonInterpreter implements Interpreter permits Ma
      */
     public abstract boolean interrupt(InflightCall call);
 
+    /**
+     * Waits for a handed-off call; at its timeout, interrupts it and throws
+     * {@link CallTimeoutException} (the interpreter finishes the call on its own).
+     */
+    final <T> T awaitOrInterrupt(Handoff<T> handoff, InflightCall call, Duration timeout) {
+        try {
+            return handoff.await(timeout);
+        } catch (java.util.concurrent.TimeoutException e) {
+            if (call != null) {
+                call.markTimedOut();
+                interrupt(call);
+            }
+            throw new CallTimeoutException(timeout);
+        }
+    }
+
     /** Runs a task on the current thread, already attached, registered as {@code call}. */
     protected final <T> T runAttached(long threadIdent, InflightCall call, GilTask<T> task) {
         if (call == null) {

@@ -8,7 +8,6 @@ import java.lang.foreign.ValueLayout;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import io.pyhost.spi.SubInterpreterConfig;
@@ -148,15 +147,7 @@ public final class SubInterpreter extends PythonInterpreter {
             }
             lane.offer(handoff);
         }
-        try {
-            return handoff.await(timeout);
-        } catch (TimeoutException e) {
-            if (call != null) {
-                call.markTimedOut();
-                interrupt(call);
-            }
-            throw new CallTimeoutException(timeout);
-        }
+        return awaitOrInterrupt(handoff, call, timeout);
     }
 
     @Override
