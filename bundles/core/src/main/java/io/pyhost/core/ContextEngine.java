@@ -6,6 +6,7 @@ import java.lang.foreign.MemorySegment;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -39,6 +40,9 @@ public final class ContextEngine {
     private MemorySegment mainPreload;                   // owned; guarded by mainPreloadLock
     private final WarmPool pool;
     private final Runnable preloadChanged;
+    /** Owners whose contexts were closed (their strategy left), and why; a creation racing it is undone. */
+    private final Map<Object, String> retired = new ConcurrentHashMap<>();
+    private volatile String closedBecause;
 
     /** An interpreter and the globals prepared in it (owned), not yet a context. */
     record Opened(PythonInterpreter interpreter, MemorySegment globals) {
@@ -110,6 +114,11 @@ public final class ContextEngine {
         PythonContext context = new PythonContext(mode, interpreter, globals, timeout, owner, sandbox && interpreter.isMain(),
                 open::remove);
         open.add(context);
+        String gone = closedBecause != null ? closedBecause : retired.get(owner);
+        if (gone != null) { // closeAll or closeOwnedBy ran while this context was being made
+            context.close(gone);
+            throw new IllegalStateException("context " + context.id() + " (" + mode + ") was closed as it was created: " + gone);
+        }
         return context;
     }
 
@@ -263,9 +272,10 @@ public final class ContextEngine {
 
     /** Closes every context {@code owner} opened, telling later callers why; returns how many. */
     public int closeOwnedBy(Object owner, String reason) {
+        retired.put(owner, reason);
         int closed = 0;
         for (PythonContext context : List.copyOf(open)) {
-            if (context.owner() == owner) {
+            if (owner.equals(context.owner())) {
                 context.close(reason);
                 closed++;
             }
@@ -275,6 +285,7 @@ public final class ContextEngine {
 
     /** Closes every context and pooled interpreter and drops the main interpreter's preloaded namespace. */
     public void closeAll(String reason) {
+        closedBecause = reason;
         preload.removeChangeListener(preloadChanged);
         pool.stop();
         for (PythonContext context : List.copyOf(open)) {

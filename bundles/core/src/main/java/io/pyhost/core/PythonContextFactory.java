@@ -100,7 +100,7 @@ public final class PythonContextFactory implements ContextFactory {
             }
         }
         updateWarmPools();
-        int closed = engine.closeOwnedBy(bound, "its strategy for mode '" + bound.mode() + "' (" + bound.bundle() + ") left");
+        int closed = engine.closeOwnedBy(bound.serviceId(), "its strategy for mode '" + bound.mode() + "' (" + bound.bundle() + ") left");
         LOG.log(Level.INFO, "pyhost: strategy for mode {0} from {1} left; closed {2} context(s)", bound.mode(), bound.bundle(), closed);
     }
 
@@ -139,7 +139,7 @@ public final class PythonContextFactory implements ContextFactory {
                 TreeSet<Bound> forMode = strategies.get(mode);
                 if (forMode != null && !forMode.isEmpty() && size > 0) {
                     Bound best = forMode.first();
-                    targets.add(engine.warmPool(mode, best.strategy(), best, size));
+                    targets.add(engine.warmPool(mode, best.strategy(), best.serviceId(), size));
                 }
             });
         }
@@ -158,7 +158,7 @@ public final class PythonContextFactory implements ContextFactory {
         Objects.requireNonNull(options, "options");
         Bound bound = strategyFor(options);
         try {
-            return engine.create(bound.mode(), bound.strategy(), bound, options);
+            return engine.create(bound.mode(), bound.strategy(), bound.serviceId(), options);
         } catch (IllegalArgumentException | IllegalStateException | io.pyhost.api.PyException e) {
             throw e;
         } catch (RuntimeException e) {
