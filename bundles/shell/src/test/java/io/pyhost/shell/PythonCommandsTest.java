@@ -2,9 +2,8 @@ package io.pyhost.shell;
 
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertFalse;
-import static org.junit.Assert.assertNotSame;
+import static org.junit.Assert.assertNotEquals;
 import static org.junit.Assert.assertNull;
-import static org.junit.Assert.assertSame;
 import static org.junit.Assert.assertThrows;
 import static org.junit.Assert.assertTrue;
 
@@ -15,15 +14,12 @@ import java.lang.reflect.Proxy;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
-import java.util.function.BiFunction;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 
 import org.apache.felix.service.command.CommandSession;
 import org.junit.After;
@@ -31,30 +27,35 @@ import org.junit.Before;
 import org.junit.Rule;
 import org.junit.Test;
 import org.junit.rules.TemporaryFolder;
+import org.osgi.framework.Version;
 
-import io.pyhost.api.ContextFactory;
-import io.pyhost.api.ContextOptions;
+import io.pyhost.api.ContextInfo;
 import io.pyhost.api.Fragment;
-import io.pyhost.api.PreloadService;
 import io.pyhost.api.PyContext;
 import io.pyhost.api.PyException;
+import io.pyhost.core.EngineContextFactory;
+import io.pyhost.core.PreloadRegistry;
 
 /**
- * The py: commands against a scripted ContextFactory (no CPython, no framework): which context a
- * command uses, what it prints, how it reports a Python exception.
+ * The py: commands against real CPython 3.14: a real {@link io.pyhost.api.ContextFactory} (core's
+ * engine, the three strategies) and the real preload registry, without a framework. Which context
+ * a command uses, what it prints, how it reports a Python exception. Only Gogo's session is a
+ * stand-in (variables and a current directory).
  */
 public class PythonCommandsTest {
     @Rule
     public TemporaryFolder folder = new TemporaryFolder();
 
-    private final FakeFactory factory = new FakeFactory();
-    private final FakePreload preload = new FakePreload();
+    private EngineContextFactory factory;
+    private PreloadRegistry preload;
     private final PythonCommands commands = new PythonCommands();
     private final ByteArrayOutputStream err = new ByteArrayOutputStream();
     private PrintStream originalErr;
 
     @Before
     public void setUp() {
+        factory = new EngineContextFactory();
+        preload = factory.preload();
         originalErr = System.err;
         System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
         commands.activate(null, config("worker", 0));
@@ -65,16 +66,22 @@ public class PythonCommandsTest {
     @After
     public void tearDown() {
         commands.deactivate();
+        factory.close();
         System.setErr(originalErr);
     }
 
+    // ---- running Python
+
     @Test
     public void evalShowsTheValueAsPrintWould() {
-        factory.answer = (code, locals) -> code.equals("'a' * 2") ? "aa" : List.of(1L, "b");
         CommandSession session = session();
+        assertEquals("1267650600228229401496703205376", commands.eval(session, "", "2 ** 100"));
         assertEquals("aa", commands.eval(session, "", "'a' * 2"));
+        assertEquals("0.30000000000000004", commands.eval(session, "", "0.1 + 0.2"));
+        assertEquals("{'k': [1, 2.0], 3: None, 'b': b'\\x00'}", commands.eval(session, "", "{'k': [1, 2.0], 3: None, 'b': b'\\0'}"));
         assertEquals("[1, 'b']", commands.eval(session, "", "[1,", "'b']"));
-        assertEquals("[1, 'b']", factory.created.get(0).evaluated.get(2)); // words joined by one space (index 1 is a flush)
+        assertEquals("words joined by one space", "two words", commands.eval(session, "", "'two", "words'"));
+        assertEquals("None", commands.eval(session, "", "print(end='')")); // print() returns None
     }
 
     @Test
@@ -82,90 +89,160 @@ public class PythonCommandsTest {
         CommandSession one = session();
         CommandSession two = session();
         commands.exec(one, "", "x = 1");
-        commands.eval(one, "", "x");
-        commands.eval(one, "subinterp", "x");
-        commands.eval(two, "", "x");
-        assertEquals(3, factory.created.size());
-        assertEquals(List.of("worker", "subinterp", "worker"), factory.created.stream().map(FakeContext::mode).toList());
-        assertEquals(List.of("x = 1"), factory.created.get(0).executed);
+        assertEquals("1", commands.eval(one, "", "x"));
+        commands.exec(one, "subinterp", "x = 2");
+        assertEquals("2", commands.eval(one, "subinterp", "x"));
+        assertEquals("the worker context kept its x", "1", commands.eval(one, "", "x"));
+        assertEquals("another session has its own context", "False", commands.eval(two, "", "'x' in globals()"));
+
+        assertEquals(List.of("worker", "subinterp", "worker"), factory.contexts().stream().map(ContextInfo::mode).toList());
+        assertEquals("", err.toString());
     }
 
     @Test
-    public void aPreloadChangeOrAClosedContextGivesTheSessionANewContextAndSaysSo() {
+    public void eachModeRunsInItsOwnKindOfInterpreter() {
         CommandSession session = session();
-        commands.eval(session, "", "1");
-        FakeContext first = factory.created.get(0);
-        preload.setCode("P = 1");
-        commands.eval(session, "", "P");
-        assertEquals(2, factory.created.size());
-        assertTrue(first.isClosed());
-        assertTrue(err.toString(), err.toString().contains("the preload changed; now in new worker context"));
+        String interpreter = "__import__('_interpreters').get_current()[0]"; // 0: the main interpreter
+        assertEquals("0", commands.eval(session, "worker", interpreter));
+        String subinterp = commands.eval(session, "subinterp", interpreter);
+        String owngil = commands.eval(session, "owngil", interpreter);
+        assertNotEquals("0", subinterp);
+        assertNotEquals("0", owngil);
+        assertNotEquals(subinterp, owngil);
+        assertEquals("3.14.3", commands.eval(session, "owngil", "__import__('platform').python_version()"));
+        commands.modified(config("subinterp", 0));
+        assertEquals("the configured default mode", subinterp, commands.eval(session, "", interpreter));
+    }
 
-        factory.created.get(1).close(); // e.g. its strategy left
-        commands.eval(session, "", "1");
-        assertEquals(3, factory.created.size());
-        assertTrue(err.toString(), err.toString().contains("context " + factory.created.get(1).id() + " was closed"));
+    @Test
+    public void aPreloadChangeOrAClosedContextGivesTheSessionANewContextAndSaysSo() throws Exception {
+        CommandSession session = session();
+        commands.exec(session, "", "kept = 1");
+        long first = onlyContext().id();
+        commands.preload(session, "set", "P = 41");
+        assertEquals("42", commands.eval(session, "", "P + 1"));
+        long second = onlyContext().id();
+        assertNotEquals("the first context was closed", first, second);
+        assertEquals("py: the preload changed; now in new worker context " + second + " (earlier variables are gone)\n", err.toString());
+        assertEquals("False", commands.eval(session, "", "'kept' in globals()"));
+
+        err.reset();
+        factory.open().forEach(PyContext::close); // closed by something else
+        assertEquals("41", commands.eval(session, "", "P"));
+        long third = onlyContext().id();
+        assertEquals("py: the session's worker context " + second + " was closed; now in new worker context " + third
+                + " (earlier variables are gone)\n", err.toString());
+    }
+
+    @Test
+    public void aStrategyThatLeavesTakesItsContextAndTheNextCommandSaysSo() {
+        CommandSession session = session();
+        commands.exec(session, "owngil", "y = 1");
+        long before = onlyContext().id();
+        factory.withdraw("owngil");
+        assertEquals("no context is open", commands.contexts());
+        assertEquals("no strategy for mode 'owngil'; modes present: [subinterp, worker]",
+                assertThrows(IllegalArgumentException.class, () -> commands.eval(session, "owngil", "y")).getMessage());
+        factory.restore("owngil");
+        assertEquals("False", commands.eval(session, "owngil", "'y' in globals()"));
+        assertTrue(err.toString(), err.toString().startsWith("py: the session's owngil context " + before + " was closed; now in new owngil context "));
     }
 
     @Test
     public void aPythonExceptionPrintsItsTracebackAndIsKeptInTheSession() {
         CommandSession session = session();
-        String traceback = "Traceback (most recent call last):\n  File \"<string>\", line 1, in <module>\nZeroDivisionError: division by zero\n";
-        factory.answer = (code, locals) -> {
-            if (code.equals("1/0")) {
-                throw new PyException("builtins.ZeroDivisionError", "division by zero", traceback);
-            }
-            return 2L;
-        };
         assertNull(commands.eval(session, "", "1/0"));
-        assertTrue(err.toString().endsWith(traceback));
+        assertEquals("Traceback (most recent call last):\n  File \"<string>\", line 1, in <module>\nZeroDivisionError: division by zero\n",
+                err.toString());
         assertFalse("no Java stack trace", err.toString().contains("at io.pyhost"));
-        assertTrue(session.get(PythonCommands.LAST_EXCEPTION) instanceof PyException);
+        PyException kept = (PyException) session.get(PythonCommands.LAST_EXCEPTION);
+        assertEquals("builtins.ZeroDivisionError", kept.pythonQualifiedType());
 
         assertEquals("2", commands.eval(session, "", "1+1"));
+        assertNull("a successful command removes it", session.get(PythonCommands.LAST_EXCEPTION));
+
+        err.reset();
+        commands.exec(session, "", "def f():\n    raise ValueError('boom')\n\nf()");
+        assertEquals("Traceback (most recent call last):\n  File \"<string>\", line 4, in <module>\n  File \"<string>\", line 2, in f\n"
+                + "ValueError: boom\n", err.toString());
+        assertEquals("ValueError", ((PyException) session.get(PythonCommands.LAST_EXCEPTION)).pythonType());
+        assertEquals("the context lives on", "2", commands.eval(session, "", "1+1"));
+    }
+
+    @Test
+    public void systemExitIsAnExceptionLikeAnyOtherAndTheSessionGoesOn() {
+        CommandSession session = session();
+        for (String mode : List.of("worker", "subinterp", "owngil")) {
+            err.reset();
+            commands.exec(session, mode, "z = 7");
+            commands.exec(session, mode, "raise SystemExit(3)");
+            assertEquals(mode, "Traceback (most recent call last):\n  File \"<string>\", line 1, in <module>\nSystemExit: 3\n", err.toString());
+            PyException exit = (PyException) session.get(PythonCommands.LAST_EXCEPTION);
+            assertEquals(mode, "SystemExit", exit.pythonType());
+            assertEquals(mode, "3", exit.pythonMessage());
+            assertEquals(mode + ": neither the JVM nor the context ended", "7", commands.eval(session, mode, "z"));
+        }
+    }
+
+    @Test
+    public void aPreloadErrorAtCreationSaysNoContextWasMade() throws Exception {
+        CommandSession session = session();
+        commands.preload(session, "set", "x = 1 / 0");
+        for (String mode : List.of("worker", "subinterp", "owngil")) {
+            err.reset();
+            assertNull(commands.eval(session, mode, "1"));
+            String printed = err.toString();
+            assertTrue(printed, printed.startsWith("py: the preload raised; no " + mode + " context was made:\nTraceback (most recent call last):\n"));
+            assertTrue(printed, printed.endsWith("  File \"application\", line 1, in <module>\nZeroDivisionError: division by zero\n"));
+            assertEquals("ZeroDivisionError", ((PyException) session.get(PythonCommands.LAST_EXCEPTION)).pythonType());
+        }
+        assertEquals("no context is open", commands.contexts());
+        commands.preload(session, "clear");
+        assertEquals("1", commands.eval(session, "", "1"));
         assertNull(session.get(PythonCommands.LAST_EXCEPTION));
     }
 
     @Test
-    public void aPreloadErrorAtCreationSaysNoContextWasMade() {
-        factory.failCreation = new PyException("builtins.SyntaxError", "invalid syntax", "  File \"application\", line 1\nSyntaxError: invalid syntax\n");
-        CommandSession session = session();
-        assertNull(commands.eval(session, "", "1"));
-        assertTrue(err.toString(), err.toString().startsWith("py: the preload raised; no worker context was made:\n  File \"application\""));
-        assertTrue(session.get(PythonCommands.LAST_EXCEPTION) instanceof PyException);
-    }
-
-    @Test
     public void pythonOutputIsFlushedAfterEveryCommandEvenWhenItRaises() {
-        factory.answer = (code, locals) -> {
-            if (code.equals("boom")) {
-                throw new PyException("builtins.ValueError", "boom", "");
-            }
-            return null;
-        };
         CommandSession session = session();
-        commands.exec(session, "", "print(1)");
-        commands.eval(session, "", "boom");
-        List<String> evaluated = factory.created.get(0).evaluated;
-        assertEquals(2, evaluated.stream().filter(e -> e.contains(".flush()")).count());
-        assertTrue(err.toString().endsWith("ValueError: boom\n"));
+        // subinterp: sys is the context's own, so replacing sys.stdout touches nothing else
+        commands.exec(session, "subinterp", "import sys\n"
+                + "class Recorder:\n"
+                + "    def __init__(self):\n"
+                + "        self.text, self.flushes = [], 0\n"
+                + "    def write(self, s):\n"
+                + "        self.text.append(s)\n"
+                + "        return len(s)\n"
+                + "    def flush(self):\n"
+                + "        self.flushes += 1\n"
+                + "sys.stdout = Recorder()");
+        commands.exec(session, "subinterp", "print('hi')");
+        assertNull(commands.eval(session, "subinterp", "int('boom')"));
+        assertTrue(err.toString(), err.toString().endsWith("ValueError: invalid literal for int() with base 10: 'boom'\n"));
+        // read before this command's own flush: one flush after each of the three commands
+        assertEquals("[3, 'hi\\n']", commands.eval(session, "subinterp", "(sys.stdout.flushes, ''.join(sys.stdout.text))"));
     }
 
     @Test
-    public void runPassesTheFileAndItsPathSoTracebacksNameIt() throws Exception {
+    public void runRunsTheFileInTheSessionsContextAndTracebacksNameItsLines() throws Exception {
         Path file = folder.newFile("script.py").toPath();
-        Files.writeString(file, "X = 1\n");
-        Map<String, Object> seen = new HashMap<>();
-        factory.answer = (code, locals) -> {
-            if (locals != null) {
-                seen.putAll(locals);
-            }
-            return null;
-        };
-        CommandSession session = session();
-        commands.run(session, "", file.toString());
-        assertEquals("X = 1\n", seen.get("__pyhost_source__"));
-        assertEquals(file.toAbsolutePath().toString(), seen.get("__pyhost_file__"));
+        Files.writeString(file, "X = 6 * 7\n");
+        CommandSession session = session(folder.getRoot().toPath());
+        commands.run(session, "", "script.py"); // relative to the session's current directory
+        assertEquals("42", commands.eval(session, "", "X"));
+        assertEquals("", err.toString());
+
+        Path failing = folder.newFile("failing.py").toPath();
+        Files.writeString(failing, "def f():\n    raise ValueError('boom')\n\nf()\n");
+        commands.run(session, "subinterp", failing.toString());
+        assertEquals("Traceback (most recent call last):\n"
+                + "  File \"<string>\", line 1, in <module>\n"
+                + "  File \"" + failing + "\", line 4, in <module>\n"
+                + "    f()\n"
+                + "    ~^^\n"
+                + "  File \"" + failing + "\", line 2, in f\n"
+                + "    raise ValueError('boom')\n"
+                + "ValueError: boom\n", err.toString());
 
         IllegalArgumentException missing = assertThrows(IllegalArgumentException.class,
                 () -> commands.run(session, "", folder.getRoot() + "/nope.py"));
@@ -181,84 +258,216 @@ public class PythonCommandsTest {
                 assertThrows(IllegalArgumentException.class, () -> commands.exec(session, "", " ")).getMessage());
         assertEquals("unknown action 'frobnicate'; usage: py:preload [set CODE | file PATH | clear | fragments | effective]",
                 assertThrows(IllegalArgumentException.class, () -> commands.preload(session, "frobnicate")).getMessage());
+        assertEquals("usage: py:preload set CODE",
+                assertThrows(IllegalArgumentException.class, () -> commands.preload(session, "set")).getMessage());
         assertEquals("usage: py:paths [add DIR | remove DIR]",
                 assertThrows(IllegalArgumentException.class, () -> commands.paths("add")).getMessage());
+        assertEquals("usage: py:imports [add MODULE | remove MODULE]",
+                assertThrows(IllegalArgumentException.class, () -> commands.imports("drop", "json")).getMessage());
+        assertEquals("no context is made by a usage error", "no context is open", commands.contexts());
     }
 
     @Test
     public void anAbsentModeFailsWithTheFactorysMessage() {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> commands.eval(session(), "nope", "1"));
-        assertEquals("no strategy for mode 'nope'; modes present: [subinterp, worker]", e.getMessage());
+        String factorysMessage = assertThrows(IllegalArgumentException.class, () -> factory.create("nope")).getMessage();
+        assertEquals("no strategy for mode 'nope'; modes present: [owngil, subinterp, worker]", factorysMessage);
+        assertEquals(factorysMessage, assertThrows(IllegalArgumentException.class, () -> commands.eval(session(), "nope", "1")).getMessage());
     }
 
     @Test
     public void withoutCoreACommandWaitsThenNamesTheBundle() {
         commands.unbindContextFactory(factory);
-        IllegalStateException e = assertThrows(IllegalStateException.class, () -> commands.eval(session(), "", "1"));
-        assertEquals("no ContextFactory service: is bundle io.pyhost.core active? (lb; scr:info)", e.getMessage());
+        String expected = "no ContextFactory service: is bundle io.pyhost.core active? (lb; scr:info)";
+        assertEquals(expected, assertThrows(IllegalStateException.class, () -> commands.eval(session(), "", "1")).getMessage());
+        assertEquals(expected, assertThrows(IllegalStateException.class, commands::contexts).getMessage());
+        commands.unbindPreloadService(preload);
+        assertEquals("no PreloadService service: is bundle io.pyhost.core active? (lb; scr:info)",
+                assertThrows(IllegalStateException.class, () -> commands.paths()).getMessage());
     }
 
     @Test
     public void modesMarksTheDefaultAndSaysWhenItIsAbsent() {
-        assertEquals("worker  (default)\nsubinterp", commands.modes());
+        assertEquals("worker  (default)\nsubinterp\nowngil", commands.modes());
         commands.modified(config("owngil", 0));
+        assertEquals("worker\nsubinterp\nowngil  (default)", commands.modes());
+        factory.withdraw("owngil");
         assertEquals("worker\nsubinterp\nthe default mode 'owngil' is not present", commands.modes());
+        factory.withdraw("worker");
+        factory.withdraw("subinterp");
+        assertEquals("the default mode 'owngil' is not present\nno mode is present: no strategy bundle is active", commands.modes());
     }
 
     @Test
     public void resetClosesTheSessionsContexts() {
         CommandSession session = session();
+        CommandSession other = session();
         assertEquals("no context to close", commands.reset(session, ""));
-        commands.eval(session, "", "1");
+        commands.exec(session, "", "a = 1");
         commands.eval(session, "subinterp", "1");
-        FakeContext worker = factory.created.get(0);
-        assertEquals("closed worker context " + worker.id(), commands.reset(session, "worker"));
-        assertTrue(worker.isClosed());
-        assertEquals("closed subinterp context " + factory.created.get(1).id(), commands.reset(session, ""));
+        commands.eval(other, "", "1");
+        List<ContextInfo> open = factory.contexts();
+        long worker = open.get(0).id();
+        long subinterp = open.get(1).id();
+        long others = open.get(2).id();
+        assertEquals("closed worker context " + worker, commands.reset(session, "worker"));
+        assertEquals(List.of(subinterp, others), factory.contexts().stream().map(ContextInfo::id).toList());
+        assertEquals("closed subinterp context " + subinterp, commands.reset(session, ""));
+        assertEquals("another session's context stays", List.of(others), factory.contexts().stream().map(ContextInfo::id).toList());
+        assertEquals("no context to close", commands.reset(session, ""));
+
+        assertEquals("a new context after a reset", "False", commands.eval(session, "", "'a' in globals()"));
+        assertEquals("", err.toString()); // a reset is not a surprise: no "now in new context" notice
     }
 
     @Test
     public void deactivationClosesEverySessionsContexts() {
         commands.eval(session(), "", "1");
-        commands.eval(session(), "", "1");
+        commands.eval(session(), "owngil", "1");
+        assertEquals(2, factory.contexts().size());
         commands.deactivate();
-        assertTrue(factory.created.stream().allMatch(FakeContext::isClosed));
+        assertEquals(List.of(), factory.contexts());
+    }
+
+    // ---- py:contexts
+
+    @Test
+    public void contextsSaysSoWhenNoneIsOpen() {
+        assertEquals("no context is open", commands.contexts());
     }
 
     @Test
-    public void preloadCommandsDriveThePreloadService() throws Exception {
+    public void contextsListsIdModeAgeCallsAndStateOfTheOpenContexts() throws Exception {
+        CommandSession one = session();
+        CommandSession two = session();
+        commands.exec(one, "", "x = 1");
+        commands.eval(one, "", "x");
+        commands.eval(two, "owngil", "2 + 2");
+        List<ContextInfo> open = factory.contexts();
+
+        List<String> lines = commands.contexts().lines().toList();
+        assertEquals(List.of("id", "mode", "age", "calls", "state"), words(lines.get(0)));
+        assertEquals(3, lines.size());
+        // calls: each command runs its own call and one that flushes sys.stdout and sys.stderr
+        assertRow(lines.get(1), open.get(0).id(), "worker", 4, "idle");
+        assertRow(lines.get(2), open.get(1).id(), "owngil", 2, "idle");
+        assertEquals("columns line up", lines.get(0).indexOf("state"), lines.get(1).indexOf("idle"));
+        assertEquals("columns line up", lines.get(0).indexOf("calls") + "calls".length(), lines.get(1).indexOf("4  idle") + 1);
+
+        // a command still running shows as busy
+        Path release = folder.getRoot().toPath().resolve("release");
+        CompletableFuture<Void> running = CompletableFuture.runAsync(() -> commands.exec(one, "", "import os, time\n"
+                + "while not os.path.exists(" + PythonPrint.repr(release.toString()) + "):\n"
+                + "    time.sleep(0.005)"));
+        try {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (!commands.contexts().contains("busy") && System.nanoTime() < deadline) {
+                Thread.sleep(5);
+            }
+            lines = commands.contexts().lines().toList();
+            assertRow(lines.get(1), open.get(0).id(), "worker", 5, "busy");
+            assertEquals("another context runs meanwhile", "4", commands.eval(two, "owngil", "2 + 2"));
+            assertRow(commands.contexts().lines().toList().get(2), open.get(1).id(), "owngil", 4, "idle");
+        } finally {
+            Files.createFile(release);
+            running.get(10, TimeUnit.SECONDS);
+        }
+        assertRow(commands.contexts().lines().toList().get(1), open.get(0).id(), "worker", 6, "idle");
+        assertEquals("", err.toString());
+
+        commands.reset(one, "");
+        commands.reset(two, "");
+        assertEquals("no context is open", commands.contexts());
+    }
+
+    private static void assertRow(String line, long id, String mode, long calls, String state) {
+        List<String> row = words(line);
+        assertEquals(line, 5, row.size());
+        assertEquals(line, List.of(Long.toString(id), mode, Long.toString(calls), state), List.of(row.get(0), row.get(1), row.get(3), row.get(4)));
+        assertTrue(line, row.get(2).matches("\\d+[.,]\\ds"));
+    }
+
+    private static List<String> words(String line) {
+        return List.of(line.strip().split("\\s+"));
+    }
+
+    // ---- preload, paths, imports
+
+    @Test
+    public void preloadCommandsDriveThePreloadServiceAndNewContextsRunIt() throws Exception {
         CommandSession session = session();
         assertEquals("preload version 1: 0 plugin fragments, 0 paths, 0 imports\nno application code (py:preload set CODE)",
                 commands.preload(session));
         assertEquals("application preload set (1 line); version 2; new contexts get it", commands.preload(session, "set", "import", "json"));
         assertEquals(Optional.of("import json"), preload.getCode());
+        assertEquals("preload version 2: 0 plugin fragments, 0 paths, 0 imports\napplication code (1 line):\n  import json",
+                commands.preload(session));
+        assertEquals("[1, 2]", commands.eval(session, "", "json.dumps([1, 2])"));
+
         Path file = folder.newFile("preload.py").toPath();
         Files.writeString(file, "A = 1\nB = 2\n");
         assertEquals("application preload set from " + file + " (2 lines); version 3; new contexts get it",
                 commands.preload(session, "file", file.toString()));
-        preload.fragments.add(new Fragment("com.example.plugin/1.2.0!python/preload.py", 100, "X = 1\n"));
+        assertEquals("3", commands.eval(session, "subinterp", "A + B"));
+        assertEquals("the application code replaced the earlier one", "False", commands.eval(session, "subinterp", "'json' in globals()"));
+
+        preload.contribute("com.example.plugin", new PreloadRegistry.Contribution(List.of(new PreloadRegistry.Contributed(
+                new Fragment("com.example.plugin/1.2.0!python/preload.py", 100, "X = 1\n"), "com.example.plugin",
+                Version.parseVersion("1.2.0"), "python/preload.py")), List.of(), List.of()));
         String table = commands.preload(session, "fragments");
         assertEquals(List.of(
                 List.of("#", "order", "origin", "lines"),
                 List.of("1", "100", "com.example.plugin/1.2.0!python/preload.py", "1"),
                 List.of("2", "last", "application", "2")),
-                table.lines().map(line -> List.of(line.strip().split("\\s+"))).toList());
+                table.lines().map(PythonCommandsTest::words).toList());
         List<String> lines = table.lines().toList();
         assertEquals("columns line up", lines.get(0).indexOf("origin"), lines.get(2).indexOf("application"));
         assertEquals("columns line up", lines.get(0).indexOf("order") + "order".length(), lines.get(1).indexOf("100") + 3);
-        assertEquals("application preload cleared; version 4; new contexts start without it", commands.preload(session, "clear"));
-        assertEquals(Optional.empty(), preload.getCode());
+        assertEquals("# --- com.example.plugin/1.2.0!python/preload.py (order 100) ---\nX = 1\n# --- application (order "
+                + Integer.MAX_VALUE + ") ---\nA = 1\nB = 2", commands.preload(session, "effective"));
+        assertEquals("the plugin's fragment runs before the application code", "[1, 3]", commands.eval(session, "owngil", "[X, A + B]"));
 
-        assertEquals("none", commands.paths());
-        assertEquals("added /opt/lib; new contexts get it", commands.paths("add", "/opt/lib"));
-        assertEquals("/opt/lib", commands.paths());
-        assertEquals("removed /opt/lib; new contexts start without it", commands.paths("remove", "/opt/lib"));
-        assertEquals("/opt/lib was not registered", commands.paths("remove", "/opt/lib"));
-        assertEquals("added decimal; new contexts get it", commands.imports("add", "decimal"));
-        assertEquals("decimal", commands.imports());
+        assertEquals("application preload cleared; version 5; new contexts start without it", commands.preload(session, "clear"));
+        assertEquals(Optional.empty(), preload.getCode());
+        assertEquals("False", commands.eval(session, "owngil", "'A' in globals()"));
+        assertEquals("1", commands.eval(session, "owngil", "X"));
     }
 
-    // ---- fakes
+    @Test
+    public void pathsAndImportsReachNewContexts() throws Exception {
+        CommandSession session = session();
+        Path lib = folder.newFolder("lib").toPath();
+        Files.writeString(lib.resolve("shelltest_module.py"), "VALUE = 'from the added path'\n");
+        // subinterp: its sys.path and sys.modules are the context's own, so nothing outlives the test
+
+        assertEquals("none", commands.paths());
+        assertEquals("added " + lib + "; new contexts get it", commands.paths("add", lib.toString()));
+        assertEquals(lib.toString(), commands.paths());
+        assertEquals("True", commands.eval(session, "subinterp", "__import__('sys').path.count(" + PythonPrint.repr(lib.toString()) + ") == 1"));
+
+        assertEquals("none", commands.imports());
+        assertEquals("added shelltest_module; new contexts get it", commands.imports("add", "shelltest_module"));
+        assertEquals("shelltest_module", commands.imports());
+        assertEquals("from the added path", commands.eval(session, "subinterp", "shelltest_module.VALUE"));
+        assertEquals("not a Python module name: 'not a module'",
+                assertThrows(IllegalArgumentException.class, () -> commands.imports("add", "not a module")).getMessage());
+
+        assertEquals("removed shelltest_module; new contexts start without it", commands.imports("remove", "shelltest_module"));
+        assertEquals("shelltest_module was not registered", commands.imports("remove", "shelltest_module"));
+        assertEquals("removed " + lib + "; new contexts start without it", commands.paths("remove", lib.toString()));
+        assertEquals(lib + " was not registered", commands.paths("remove", lib.toString()));
+        assertEquals("[False, False]", commands.eval(session, "subinterp",
+                "['shelltest_module' in globals(), " + PythonPrint.repr(lib.toString()) + " in __import__('sys').path]"));
+        assertEquals("none", commands.imports());
+        assertEquals("none", commands.paths());
+    }
+
+    // ---- helpers
+
+    private ContextInfo onlyContext() {
+        List<ContextInfo> open = factory.contexts();
+        assertEquals(open.toString(), 1, open.size());
+        return open.get(0);
+    }
 
     private static ShellConfiguration config(String mode, int waitSeconds) {
         return new ShellConfiguration() {
@@ -279,197 +488,22 @@ public class PythonCommandsTest {
         };
     }
 
-    /** A CommandSession with variables and a current directory, nothing else. */
     private static CommandSession session() {
+        return session(Path.of("").toAbsolutePath());
+    }
+
+    /** A stand-in for Gogo's session: variables and a current directory, nothing else (it runs no Python). */
+    private static CommandSession session(Path currentDir) {
         Map<String, Object> vars = new HashMap<>();
         return (CommandSession) Proxy.newProxyInstance(PythonCommandsTest.class.getClassLoader(), new Class<?>[] {CommandSession.class},
                 (proxy, method, args) -> switch (method.getName()) {
                     case "get" -> vars.get((String) args[0]);
                     case "put" -> args[1] == null ? vars.remove((String) args[0]) : vars.put((String) args[0], args[1]);
-                    case "currentDir" -> args == null ? Path.of("").toAbsolutePath() : null;
+                    case "currentDir" -> args == null ? currentDir : null;
                     case "hashCode" -> System.identityHashCode(proxy);
                     case "equals" -> proxy == args[0];
                     case "toString" -> "session@" + System.identityHashCode(proxy);
                     default -> throw new UnsupportedOperationException(method.getName());
                 });
-    }
-
-    private final class FakeFactory implements ContextFactory {
-        final List<FakeContext> created = new ArrayList<>();
-        BiFunction<String, Map<String, ?>, Object> answer = (code, locals) -> null;
-        PyException failCreation;
-
-        @Override
-        public PyContext create(ContextOptions options) {
-            if (failCreation != null) {
-                throw failCreation;
-            }
-            String mode = options.mode();
-            if (!modes().contains(mode)) {
-                throw new IllegalArgumentException("no strategy for mode '" + mode + "'; modes present: [subinterp, worker]");
-            }
-            FakeContext context = new FakeContext(created.size() + 1L, mode);
-            created.add(context);
-            return context;
-        }
-
-        @Override
-        public Set<String> modes() {
-            return new LinkedHashSet<>(List.of("subinterp", "worker"));
-        }
-    }
-
-    private final class FakeContext implements PyContext {
-        final long id;
-        final String mode;
-        final List<String> evaluated = new ArrayList<>();
-        final List<String> executed = new ArrayList<>();
-        boolean closed;
-
-        FakeContext(long id, String mode) {
-            this.id = id;
-            this.mode = mode;
-        }
-
-        @Override
-        public long id() {
-            return id;
-        }
-
-        @Override
-        public String mode() {
-            return mode;
-        }
-
-        @Override
-        public Object eval(String expression) {
-            return eval(expression, null);
-        }
-
-        @Override
-        public Object eval(String expression, Map<String, ?> locals) {
-            assertFalse("closed", closed);
-            evaluated.add(expression);
-            return expression.contains(".flush()") ? null : factory.answer.apply(expression, locals);
-        }
-
-        @Override
-        public void exec(String code) {
-            executed.add(code);
-            factory.answer.apply(code, null);
-        }
-
-        @Override
-        public Object call(String module, String function, List<?> args, Map<String, ?> kwargs) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public Object eval(String expression, Map<String, ?> locals, Duration timeout) {
-            return eval(expression, locals);
-        }
-
-        @Override
-        public void exec(String code, Duration timeout) {
-            exec(code);
-        }
-
-        @Override
-        public Object call(String module, String function, List<?> args, Map<String, ?> kwargs, Duration timeout) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public boolean interrupt() {
-            return false;
-        }
-
-        @Override
-        public boolean isClosed() {
-            return closed;
-        }
-
-        @Override
-        public void close() {
-            closed = true;
-        }
-    }
-
-    private static final class FakePreload implements PreloadService {
-        String code;
-        long version = 1;
-        final List<Fragment> fragments = new ArrayList<>();
-        final List<String> paths = new ArrayList<>();
-        final List<String> imports = new ArrayList<>();
-
-        @Override
-        public void setCode(String code) {
-            this.code = code;
-            version++;
-        }
-
-        @Override
-        public Optional<String> getCode() {
-            return Optional.ofNullable(code);
-        }
-
-        @Override
-        public void clearCode() {
-            code = null;
-            version++;
-        }
-
-        @Override
-        public List<Fragment> fragments() {
-            List<Fragment> all = new ArrayList<>(fragments);
-            if (code != null) {
-                all.add(new Fragment(Fragment.APPLICATION, Integer.MAX_VALUE, code));
-            }
-            return all;
-        }
-
-        @Override
-        public String effectiveCode() {
-            return String.join("\n", fragments().stream().map(Fragment::code).toList());
-        }
-
-        @Override
-        public void addPath(String dir) {
-            paths.add(dir);
-            version++;
-        }
-
-        @Override
-        public boolean removePath(String dir) {
-            version++;
-            return paths.remove(dir);
-        }
-
-        @Override
-        public List<String> paths() {
-            return List.copyOf(paths);
-        }
-
-        @Override
-        public void addImport(String module) {
-            imports.add(module);
-            version++;
-        }
-
-        @Override
-        public boolean removeImport(String module) {
-            version++;
-            return imports.remove(module);
-        }
-
-        @Override
-        public List<String> imports() {
-            return List.copyOf(imports);
-        }
-
-        @Override
-        public long version() {
-            return version;
-        }
     }
 }
