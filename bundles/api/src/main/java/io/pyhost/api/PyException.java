@@ -19,7 +19,16 @@ public class PyException extends RuntimeException {
      * @param pythonTraceback     the text {@code traceback.format_exception} gives, or empty
      */
     public PyException(String pythonQualifiedType, String pythonMessage, String pythonTraceback) {
-        super(simpleName(pythonQualifiedType) + (pythonMessage == null || pythonMessage.isEmpty() ? "" : ": " + pythonMessage));
+        this(pythonQualifiedType, pythonMessage, pythonTraceback, null);
+    }
+
+    /**
+     * @param where where the exception came from, appended to {@link #getMessage()} in
+     *              parentheses (e.g. the exception's notes: {@code in preload fragment ...}); may be null
+     */
+    public PyException(String pythonQualifiedType, String pythonMessage, String pythonTraceback, String where) {
+        super(simpleName(pythonQualifiedType) + (pythonMessage == null || pythonMessage.isEmpty() ? "" : ": " + pythonMessage)
+                + (where == null || where.isEmpty() ? "" : " (" + where + ")"));
         this.pythonQualifiedType = pythonQualifiedType;
         this.pythonType = simpleName(pythonQualifiedType);
         this.pythonMessage = pythonMessage == null ? "" : pythonMessage;

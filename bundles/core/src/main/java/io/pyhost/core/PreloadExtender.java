@@ -70,8 +70,12 @@ public final class PreloadExtender {
         tracker.close();
     }
 
+    /** Tracks a bundle with Python headers that contributed nothing valid. */
+    private static final String NOTHING = "nothing";
+
+    /** Contributions are kept by owner; zero-padding makes their order bundle-install order. */
     private static String owner(Bundle bundle) {
-        return "bundle:" + bundle.getBundleId();
+        return String.format("bundle:%019d", bundle.getBundleId());
     }
 
     private String contribute(Bundle bundle) {
@@ -94,7 +98,9 @@ public final class PreloadExtender {
         }
         if (parsed.fragments().isEmpty() && paths.isEmpty() && parsed.imports().isEmpty()) {
             delete(bundleDir);
-            return null;
+            // still tracked (not null): otherwise the tracker offers the bundle again at STARTED
+            // and its problems are parsed and logged twice
+            return NOTHING;
         }
         registry.contribute(owner(bundle), new PreloadRegistry.Contribution(parsed.fragments(), paths, parsed.imports()));
         LOG.log(Level.INFO, "pyhost preload: {0}/{1} contributes {2} fragment(s), {3} path(s), {4} import(s)",
@@ -103,6 +109,9 @@ public final class PreloadExtender {
     }
 
     private void withdraw(Bundle bundle, String owner) {
+        if (owner.equals(NOTHING)) {
+            return;
+        }
         registry.withdraw(owner);
         delete(extractRoot.resolve(Long.toString(bundle.getBundleId())));
         LOG.log(Level.INFO, "pyhost preload: {0}/{1} withdrew its contribution", bundle.getSymbolicName(), bundle.getVersion());

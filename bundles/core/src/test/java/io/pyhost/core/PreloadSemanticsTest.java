@@ -148,6 +148,41 @@ public class PreloadSemanticsTest {
     }
 
     @Test
+    public void aWithdrawnPathTakesItsModulesAlong() throws Exception {
+        Path dir = Files.createTempDirectory("pyhost-path");
+        String module = "withdrawn_" + mode;
+        try {
+            Files.writeString(dir.resolve(module + ".py"), "VALUE = 'from the plugin'\n");
+            preload.addPath(dir.toString());
+            preload.addImport(module);
+            try (PyContext ctx = create()) {
+                assertEquals("from the plugin", ctx.eval(module + ".VALUE"));
+            }
+            preload.removeImport(module);
+            preload.removePath(dir.toString());
+            try (PyContext ctx = create()) {
+                ctx.exec("import sys");
+                assertEquals(false, ctx.eval("'" + module + "' in sys.modules"));
+                assertEquals(0L, ctx.eval("__import__('sys').path.count(p)", java.util.Map.of("p", dir.toString())));
+                assertEquals("ModuleNotFoundError", assertThrows(PyException.class, () -> ctx.exec("import " + module)).pythonType());
+            }
+        } finally {
+            try (var files = Files.walk(dir)) {
+                files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        }
+    }
+
+    @Test
+    public void aFragmentErrorNamesTheFragmentInTheMessage() {
+        preload.setCode("x = 1\nraise ValueError('boom')\n");
+        PyException e = assertThrows(PyException.class, this::create);
+        assertEquals("boom", e.pythonMessage());
+        assertEquals("ValueError: boom (in preload fragment application)", e.getMessage());
+        assertTrue(e.pythonTraceback(), e.pythonTraceback().contains("File \"application\", line 2"));
+    }
+
+    @Test
     public void aContextPreloadErrorFailsOnlyThatCreation() {
         PyException e = assertThrows(PyException.class,
                 () -> EmbeddedPython.create(engine, ContextOptions.mode(mode).withPreload("1/0")));

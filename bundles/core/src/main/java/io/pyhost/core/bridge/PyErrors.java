@@ -25,13 +25,14 @@ public final class PyErrors {
             String type = describe(interpreter, "qualified_type", exc, "builtins.BaseException");
             String message = describe(interpreter, "exception_message", exc, "");
             String traceback = describe(interpreter, "format_exception", exc, "");
+            String notes = describe(interpreter, "exception_notes", exc, "");
             if (call != null && call.timedOut() && type.equals("builtins.KeyboardInterrupt")) {
                 return new PyException("builtins.TimeoutError", "the call ran past its timeout and was interrupted", traceback);
             }
             if (call != null && call.raisedBecause() != null && message.isEmpty()) {
                 message = call.raisedBecause(); // an exception pyhost raised asynchronously has no arguments
             }
-            return new PyException(type, message, traceback);
+            return new PyException(type, message, traceback, notes);
         } finally {
             Py_DecRef(exc);
         }

@@ -19,9 +19,11 @@ def build_preload(paths, imports, fragments):
     traceback names the fragment and its own line numbers.
     """
     for path in list(_applied_paths):
-        if path not in paths and path in sys.path:
-            sys.path.remove(path)
+        if path not in paths:
+            if path in sys.path:
+                sys.path.remove(path)
             _applied_paths.remove(path)
+            _forget_modules_under(path)
     for path in paths:
         if path not in sys.path:
             sys.path.append(path)
@@ -31,8 +33,24 @@ def build_preload(paths, imports, fragments):
     for module in imports:
         exec('import ' + module, namespace)
     for origin, code in fragments:
-        exec(compile(code, origin, 'exec'), namespace)
+        try:
+            exec(compile(code, origin, 'exec'), namespace)
+        except BaseException as e:
+            e.add_note(f'in preload fragment {origin}')
+            raise
     return namespace
+
+
+def _forget_modules_under(path):
+    """A withdrawn path takes its modules along: they must not outlive the plugin that shipped
+    them in the (shared) sys.modules, nor shadow a newer version of it."""
+    import os
+    prefix = os.path.join(path, '')
+    for name, module in list(sys.modules.items()):
+        location = getattr(module, '__file__', None) or ''
+        if location.startswith(prefix):
+            del sys.modules[name]
+    sys.path_importer_cache.pop(path, None)
 
 
 def copy_namespace(source):
@@ -106,6 +124,11 @@ def qualified_type(exc):
     kind = type(exc)
     module = getattr(kind, '__module__', None) or 'builtins'
     return module + '.' + getattr(kind, '__qualname__', kind.__name__)
+
+
+def exception_notes(exc):
+    notes = getattr(exc, '__notes__', None)
+    return '; '.join(str(n) for n in notes) if isinstance(notes, list) else ''
 
 
 def exception_message(exc):
