@@ -1,0 +1,194 @@
+package io.pyhost.itests;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertNotSame;
+import static org.junit.Assert.assertThrows;
+import static org.junit.Assert.assertTrue;
+import static org.junit.Assert.fail;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.After;
+import org.junit.Before;
+import org.junit.Test;
+import org.junit.runner.RunWith;
+import org.ops4j.pax.exam.junit.PaxExam;
+import org.osgi.framework.Bundle;
+import org.osgi.framework.FrameworkEvent;
+import org.osgi.framework.wiring.FrameworkWiring;
+
+import io.pyhost.api.ContextFactory;
+import io.pyhost.api.PreloadService;
+import io.pyhost.api.PyContext;
+import io.pyhost.spi.PythonDistribution;
+
+/**
+ * DESIGN.md "Threads" and issue 5: stopping core ({@code io.pyhost.core}) closes every context of
+ * every mode, each later call throwing {@link IllegalStateException} saying core stopped; a
+ * restarted core (or a refreshed one, with a new class loader) finds CPython initialized and
+ * reuses it: what the main interpreter held survives, the embedded Python is not unpacked again,
+ * and the seed examples pass again in every mode. Five restarts in a row.
+ */
+@RunWith(PaxExam.class)
+public class CoreRestartIT extends PyhostTestSupport {
+
+    static final String CORE_BSN = "io.pyhost.core";
+    static final String INTERP_THREADS = "pyhost-interp-";
+    static final int RESTARTS = 5;
+    static final Set<String> ALL_MODES = Set.of(ContextFactory.WORKER, ContextFactory.SUBINTERP, ContextFactory.OWNGIL);
+    /** DistributionCache.MARKER_FILE: written last when the embedded tree is unpacked. */
+    static final String UNPACKED_MARKER = ".pyhost-unpacked";
+
+    private Bundle core;
+    private Path home;
+    private FileTime unpackedAt;
+    private String sysMarker;
+
+    @Before
+    public void rememberTheRuntime() throws Exception {
+        core = StrategyBundles.installed(bundleContext, CORE_BSN);
+        PythonDistribution distribution = service(PythonDistribution.class);
+        assertEquals(PythonDistribution.SOURCE_EMBEDDED, distribution.source());
+        home = distribution.home();
+        unpackedAt = Files.getLastModifiedTime(home.resolve(UNPACKED_MARKER));
+        sysMarker = uniqueModuleName("marker");
+        try (PyContext ctx = create(ContextFactory.WORKER)) {
+            ctx.exec("import sys");
+            assertEquals("a fresh marker", false, ctx.eval("hasattr(sys, " + pyString(sysMarker) + ")"));
+            ctx.exec("setattr(sys, " + pyString(sysMarker) + ", 42)");
+        }
+    }
+
+    @After
+    public void startCoreAgain() throws Exception {
+        if (core.getState() != Bundle.ACTIVE) {
+            core.start();
+        }
+    }
+
+    @Test
+    public void fiveCoreRestartsWithContextsOfEveryModeOpenCloseThemAndTheRestartedCoreReusesCPython() throws Exception {
+        Set<String> interpThreadsBefore = threadsNamed(INTERP_THREADS);
+        long interpretersBefore = liveInterpreters();
+        for (int round = 1; round <= RESTARTS; round++) {
+            String when = "restart " + round + ": ";
+            List<PyContext> open = openTwoPerMode(round);
+            ContextFactory stopped = factory;
+
+            bounded(when + "core.stop()", core::stop);
+            assertAllClosedBecauseCoreStopped(when, open);
+            awaitCondition(() -> when + "the closed contexts' interpreter threads to end; live: " + threadsNamed(INTERP_THREADS),
+                    () -> threadsNamed(INTERP_THREADS).equals(interpThreadsBefore));
+
+            bounded(when + "core.start()", core::start);
+            rebind(when);
+            assertNotSame(when + "a new ContextFactory", stopped, factory);
+            assertSameCPythonAndSeedExamplesPass(when);
+            assertEquals(when + "no interpreter left over", interpretersBefore, liveInterpreters());
+        }
+    }
+
+    @Test
+    public void aRefreshedCoreBundleWithANewClassLoaderReusesCPythonToo() throws Exception {
+        List<PyContext> open = openTwoPerMode(1);
+        ContextFactory before = factory;
+
+        FrameworkWiring wiring = bundleContext.getBundle(0).adapt(FrameworkWiring.class);
+        CompletableFuture<FrameworkEvent> refreshed = new CompletableFuture<>();
+        wiring.refreshBundles(List.of(core), refreshed::complete);
+        FrameworkEvent event = refreshed.get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+        assertEquals("refresh ended without error: " + event.getThrowable(), FrameworkEvent.PACKAGES_REFRESHED, event.getType());
+
+        assertAllClosedBecauseCoreStopped("refresh: ", open);
+        rebind("refresh: ");
+        assertTrue("a core class loaded anew: " + factory.getClass() + " vs " + before.getClass(),
+                factory.getClass() != before.getClass() && factory.getClass().getName().equals(before.getClass().getName()));
+        assertSameCPythonAndSeedExamplesPass("refresh: ");
+    }
+
+    // ------------------------------------------------------------------ helpers
+
+    /** Two contexts of each mode, each holding {@code ROUND}. */
+    private List<PyContext> openTwoPerMode(int round) {
+        List<PyContext> open = new ArrayList<>();
+        for (String mode : modes()) {
+            for (int i = 0; i < 2; i++) {
+                PyContext ctx = create(mode);
+                ctx.exec("ROUND = " + round);
+                open.add(ctx);
+            }
+        }
+        assertEquals(ALL_MODES.size() * 2, open.size());
+        return open;
+    }
+
+    private static void assertAllClosedBecauseCoreStopped(String when, List<PyContext> open) {
+        for (PyContext ctx : open) {
+            assertTrue(when + ctx + " closed", ctx.isClosed());
+            IllegalStateException error = assertThrows(IllegalStateException.class, () -> ctx.eval("ROUND"));
+            assertEquals(when + "the reason", "context " + ctx.id() + " (" + ctx.mode() + ") is closed: pyhost core stopped",
+                    error.getMessage());
+            assertThrows(IllegalStateException.class, () -> ctx.exec("ROUND = 0"));
+        }
+    }
+
+    /** The services of the core that just started. */
+    private void rebind(String when) {
+        factory = service(ContextFactory.class);
+        preload = service(PreloadService.class);
+        awaitCondition(() -> when + "the restarted core to bind every strategy; modes: " + factory.modes(),
+                () -> factory.modes().equals(ALL_MODES));
+    }
+
+    private void assertSameCPythonAndSeedExamplesPass(String when) throws Exception {
+        try (PyContext ctx = create(ContextFactory.WORKER)) {
+            assertEquals(when + "what the main interpreter's sys held before survived: CPython was not initialized again", 42L,
+                    ctx.eval("getattr(__import__('sys'), " + pyString(sysMarker) + ")"));
+        }
+        PythonDistribution distribution = service(PythonDistribution.class);
+        assertEquals(when + "the same distribution", home, distribution.home());
+        assertEquals(when + "the embedded Python was not unpacked again", unpackedAt,
+                Files.getLastModifiedTime(home.resolve(UNPACKED_MARKER)));
+
+        SeedExamplesIT seed = new SeedExamplesIT();
+        seed.setUpPyhost();
+        try {
+            seed.basicUsage_preloadedImportsFunctionsAndVariablesAreVisibleInANewContext();
+            seed.processIsolation_anAssignmentInOneContextDoesNotShowInAnother();
+            seed.clearingPreload_affectsOnlyNewContexts();
+            assertEquals(when + "the seed examples ran in every mode", ALL_MODES, Set.copyOf(seed.modes()));
+        } finally {
+            seed.tearDownPyhost();
+        }
+    }
+
+    @FunctionalInterface
+    private interface BundleAction {
+        void run() throws Exception;
+    }
+
+    /** Runs {@code action} on another thread and fails if it takes longer than {@link #WAIT}. */
+    private static void bounded(String what, BundleAction action) throws Exception {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        StrategyLifecycleIT.inThread("core-lifecycle", done, () -> {
+            try {
+                action.run();
+            } catch (Exception e) {
+                throw new IllegalStateException(what + " failed", e);
+            }
+            return null;
+        });
+        try {
+            done.get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.TimeoutException e) {
+            fail(what + " did not end within " + WAIT.toSeconds() + " s");
+        }
+    }
+}
