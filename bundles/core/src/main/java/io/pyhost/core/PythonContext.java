@@ -78,8 +78,8 @@ final class PythonContext implements PyContext {
         return calls.get();
     }
 
-    io.pyhost.api.ContextInfo info() {
-        return new io.pyhost.api.ContextInfo(id, mode, created, calls.get(), current != null);
+    io.pyhost.api.ContextInfo info(String strategy) {
+        return new io.pyhost.api.ContextInfo(id, mode, strategy, created, calls.get(), current != null);
     }
 
     @Override
@@ -341,14 +341,20 @@ final class PythonContext implements PyContext {
                 Thread.currentThread().interrupt();
                 idle = false;
             }
-            if (idle) {
-                interpreter.call(in -> {
-                    Py_DecRef(globals);
-                    return null;
-                });
+            try {
+                if (idle) {
+                    interpreter.call(in -> {
+                        Py_DecRef(globals);
+                        return null;
+                    });
+                }
+                // else: a call is stuck in C code; its globals stay referenced rather than freed under it.
+                interpreter.close();
+            } finally {
+                if (idle) {
+                    permit.release(); // callers queued behind close now see closedBecause and fail at once
+                }
             }
-            // else: a call is stuck in C code; its globals stay referenced rather than freed under it.
-            interpreter.close();
         } finally {
             onClose.accept(this);
         }

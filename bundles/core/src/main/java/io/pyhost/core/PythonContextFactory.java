@@ -57,6 +57,7 @@ public final class PythonContextFactory implements ContextFactory {
     private final Map<Long, Bound> byServiceId = new HashMap<>();           // guarded by lock
     private final ContextEngine engine;
     private Map<String, Integer> warmPoolSizes = Map.of(); // guarded by lock
+    private boolean deactivated;                            // guarded by lock
 
     @Activate
     public PythonContextFactory(@Reference PythonDistribution distribution, @Reference PreloadRegistry preload,
@@ -72,10 +73,7 @@ public final class PythonContextFactory implements ContextFactory {
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
             policyOption = ReferencePolicyOption.GREEDY, target = "(" + InterpreterStrategy.MODE + "=*)")
     void bindStrategy(ServiceReference<InterpreterStrategy> ref, InterpreterStrategy strategy) {
-        Bound bound = new Bound(strategy, String.valueOf(ref.getProperty(InterpreterStrategy.MODE)),
-                ref.getProperty(Constants.SERVICE_RANKING) instanceof Integer r ? r : 0,
-                (Long) ref.getProperty(Constants.SERVICE_ID), ref.getBundle() == null ? "?" : ref.getBundle().getSymbolicName()
-                        + "/" + ref.getBundle().getVersion());
+        Bound bound = bound(ref, strategy);
         synchronized (lock) {
             strategies.computeIfAbsent(bound.mode(), m -> new TreeSet<>(BEST_FIRST)).add(bound);
             byServiceId.put(bound.serviceId(), bound);
@@ -86,9 +84,40 @@ public final class PythonContextFactory implements ContextFactory {
         updateWarmPools();
     }
 
+    /** A changed service ranking re-orders the mode's strategies; contexts stay where they are. */
+    void updatedStrategy(ServiceReference<InterpreterStrategy> ref, InterpreterStrategy strategy) {
+        Bound updated = bound(ref, strategy);
+        synchronized (lock) {
+            Bound old = byServiceId.get(updated.serviceId());
+            if (old == null || old.equals(updated)) {
+                return;
+            }
+            TreeSet<Bound> forMode = strategies.get(old.mode());
+            forMode.remove(old);
+            if (forMode.isEmpty()) {
+                strategies.remove(old.mode());
+            }
+            strategies.computeIfAbsent(updated.mode(), m -> new TreeSet<>(BEST_FIRST)).add(updated);
+            byServiceId.put(updated.serviceId(), updated);
+            lock.notifyAll();
+        }
+        LOG.log(Level.INFO, "pyhost: strategy for mode {0} from {1} now has ranking {2}", updated.mode(), updated.bundle(), updated.ranking());
+        updateWarmPools();
+    }
+
+    private static Bound bound(ServiceReference<InterpreterStrategy> ref, InterpreterStrategy strategy) {
+        return new Bound(strategy, String.valueOf(ref.getProperty(InterpreterStrategy.MODE)),
+                ref.getProperty(Constants.SERVICE_RANKING) instanceof Integer r ? r : 0,
+                (Long) ref.getProperty(Constants.SERVICE_ID), ref.getBundle() == null ? "service:" + ref.getProperty(Constants.SERVICE_ID)
+                        : ref.getBundle().getSymbolicName() + "/" + ref.getBundle().getVersion());
+    }
+
     void unbindStrategy(ServiceReference<InterpreterStrategy> ref) {
         Bound bound;
         synchronized (lock) {
+            if (deactivated) {
+                return; // SCR unbinds after deactivate; every context is closed already
+            }
             bound = byServiceId.remove((Long) ref.getProperty(Constants.SERVICE_ID));
             if (bound == null) {
                 return;
@@ -148,6 +177,9 @@ public final class PythonContextFactory implements ContextFactory {
 
     @Deactivate
     void deactivate() {
+        synchronized (lock) {
+            deactivated = true;
+        }
         engine.closeAll("pyhost core stopped");
         PythonRuntime.release();
         LOG.log(Level.INFO, "pyhost: core stopped; CPython stays initialized for the next start");
@@ -201,7 +233,14 @@ public final class PythonContextFactory implements ContextFactory {
 
     @Override
     public List<io.pyhost.api.ContextInfo> contexts() {
-        return engine.contexts().stream().map(c -> ((PythonContext) c).info())
-                .sorted(Comparator.comparingLong(io.pyhost.api.ContextInfo::id)).toList();
+        Map<Long, Bound> bound;
+        synchronized (lock) {
+            bound = Map.copyOf(byServiceId);
+        }
+        return engine.contexts().stream().map(c -> {
+            PythonContext context = (PythonContext) c;
+            Bound b = bound.get(context.owner());
+            return context.info(b != null ? b.bundle() : "service:" + context.owner());
+        }).sorted(Comparator.comparingLong(io.pyhost.api.ContextInfo::id)).toList();
     }
 }

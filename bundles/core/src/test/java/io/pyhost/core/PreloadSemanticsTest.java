@@ -180,6 +180,7 @@ public class PreloadSemanticsTest {
         assertEquals("boom", e.pythonMessage());
         assertEquals("ValueError: boom (in preload fragment application)", e.getMessage());
         assertTrue(e.pythonTraceback(), e.pythonTraceback().contains("File \"application\", line 2"));
+        assertFalse("pyhost's own frames are left out: " + e.pythonTraceback(), e.pythonTraceback().contains("pyhost helpers"));
     }
 
     @Test

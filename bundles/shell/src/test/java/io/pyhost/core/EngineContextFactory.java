@@ -30,7 +30,7 @@ import io.pyhost.spi.SubInterpreterConfig;
  * and give it back, as a strategy bundle stopping and starting would.
  *
  * <p>It lives in core's package (in the shell's <em>test</em> sources only) for one reason:
- * {@link #contexts()} reports each context's {@code PythonContext.info()}, exactly as
+ * {@link #contexts()} reports each context's {@code PythonContext.info(...)}, as
  * {@code PythonContextFactory} does, and that method is package-private.
  */
 public final class EngineContextFactory implements ContextFactory, AutoCloseable {
@@ -104,7 +104,7 @@ public final class EngineContextFactory implements ContextFactory, AutoCloseable
 
     @Override
     public List<ContextInfo> contexts() {
-        return engine.contexts().stream().map(c -> ((PythonContext) c).info())
+        return engine.contexts().stream().map(c -> ((PythonContext) c).info("service:" + ((PythonContext) c).owner()))
                 .sorted(Comparator.comparingLong(ContextInfo::id)).toList();
     }
 

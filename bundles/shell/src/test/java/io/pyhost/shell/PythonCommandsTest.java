@@ -193,7 +193,9 @@ public class PythonCommandsTest {
             assertNull(commands.eval(session, mode, "1"));
             String printed = err.toString();
             assertTrue(printed, printed.startsWith("py: the preload raised; no " + mode + " context was made:\nTraceback (most recent call last):\n"));
-            assertTrue(printed, printed.endsWith("  File \"application\", line 1, in <module>\nZeroDivisionError: division by zero\n"));
+            assertTrue(printed, printed.endsWith("  File \"application\", line 1, in <module>\nZeroDivisionError: division by zero\n"
+                    + "in preload fragment application\n"));
+            assertFalse(printed, printed.contains("pyhost helpers"));
             assertEquals("ZeroDivisionError", ((PyException) session.get(PythonCommands.LAST_EXCEPTION)).pythonType());
         }
         assertEquals("no context is open", commands.contexts());

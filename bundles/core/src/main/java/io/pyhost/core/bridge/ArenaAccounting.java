@@ -27,8 +27,8 @@ import java.util.function.LongConsumer;
  * not show. What it cannot see: objects over 512 bytes, which obmalloc hands to {@code malloc}
  * (large strings, bytes, list buffers).
  *
- * <p>The upcalls only count and, when an interpreter crosses its cap, notify the listener; they
- * never call back into Python (an allocator runs in the middle of CPython's own work). Installed
+ * <p>The upcalls count and, when an interpreter crosses its cap, notify the listener; they never
+ * run Python code (an allocator runs in the middle of CPython's own work). Installed
  * once per class loader, with the runtime; never removed (an arena may be freed at any time).
  */
 final class ArenaAccounting {
@@ -140,8 +140,8 @@ final class ArenaAccounting {
 
     /**
      * Holds the interpreter at {@code interpreterState} to {@code capBytes} of arenas; crossing it
-     * calls {@code listener} (on the allocating thread, holding that interpreter's GIL: it must
-     * only hand the news to another thread).
+     * calls {@code listener} (on the allocating thread, holding that interpreter's GIL, inside the
+     * allocator: it may set an async exception or hand the news to another thread, nothing more).
      */
     void cap(long interpreterState, long capBytes, LongConsumer listener) {
         overCap.put(interpreterState, listener);

@@ -445,4 +445,8 @@ public final class CApi {
     public static MemorySegment PyThreadState_GetInterpreter(MemorySegment a0) {
         try { return (MemorySegment) H_PyThreadState_GetInterpreter.invokeExact(a0); } catch (Throwable t) { throw fail("PyThreadState_GetInterpreter", t); }
     }
+    private static final MethodHandle H_PyLong_AsLongLong = required("PyLong_AsLongLong", FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.ADDRESS));
+    public static long PyLong_AsLongLong(MemorySegment a0) {
+        try { return (long) H_PyLong_AsLongLong.invokeExact(a0); } catch (Throwable t) { throw fail("PyLong_AsLongLong", t); }
+    }
 }

@@ -45,6 +45,11 @@ public final class InflightCall {
         return interrupted;
     }
 
+    /** Whether the calling thread is the one running this call (GIL held). */
+    boolean runsOnCurrentThread() {
+        return running && ident == CApi.PyThread_get_thread_ident();
+    }
+
     /** Why pyhost raised into this call, or null. */
     public String raisedBecause() {
         return raisedBecause;

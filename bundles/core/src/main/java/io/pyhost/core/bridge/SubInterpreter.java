@@ -212,11 +212,23 @@ public final class SubInterpreter extends PythonInterpreter {
             state = interpState.address();
         }
         String because = "the context exceeded its memory limit of " + bytes + " bytes";
-        PythonRuntime.arenas().cap(state, bytes, total -> {
-            if (memoryErrorPending.compareAndSet(false, true)) { // one request at a time, not one per arena
-                MemoryGuard.raise(this, because);
-            }
-        });
+        PythonRuntime.arenas().cap(state, bytes, total -> overCap(because));
+    }
+
+    /**
+     * From the arena allocator, on the allocating thread, holding this interpreter's GIL. When
+     * that thread runs the context's call, the MemoryError is set on it right here (an async
+     * exception: a pointer swap and a flag, no allocation), so it lands at the next bytecode
+     * boundary however busy the machine is. Any other thread of the interpreter gets it through
+     * {@link MemoryGuard}.
+     */
+    private void overCap(String because) {
+        InflightCall call = running();
+        if (call != null && call.runsOnCurrentThread()) {
+            call.raise(PyExc_MemoryError, because);
+        } else if (memoryErrorPending.compareAndSet(false, true)) { // one request at a time, not one per arena
+            MemoryGuard.raise(this, because);
+        }
     }
 
     /** From {@link MemoryGuard}: raises MemoryError in the call running now, if any. */

@@ -110,16 +110,11 @@ public final class Values {
     }
 
     private static Object integer(MemorySegment o) {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment overflow = arena.allocate(ValueLayout.JAVA_INT);
-            long value = PyLong_AsLongLongAndOverflow(o, overflow);
-            if (overflow.get(ValueLayout.JAVA_INT, 0) == 0) {
-                if (value == -1 && PyErr_Occurred().address() != 0) {
-                    throw new ConversionException();
-                }
-                return value;
-            }
+        long value = PyLong_AsLongLong(o);
+        if (value != -1 || PyErr_Occurred().address() == 0) {
+            return value;
         }
+        PyErr_Clear(); // OverflowError: beyond 64 bits
         // Hexadecimal is exempt from CPython's int_max_str_digits limit, decimal is not.
         MemorySegment hex = PyNumber_ToBase(o, 16);
         if (hex.address() == 0) {
@@ -137,13 +132,13 @@ public final class Values {
 
     /** A Java string of a Python str (borrowed); lone surrogates survive. */
     static String string(MemorySegment o) {
+        MemorySegment size = Scratch.forThisThread();
+        MemorySegment utf8 = PyUnicode_AsUTF8AndSize(o, size);
+        if (utf8.address() != 0) {
+            long n = size.get(ValueLayout.JAVA_LONG, 0);
+            return new String(utf8.reinterpret(n).toArray(ValueLayout.JAVA_BYTE), StandardCharsets.UTF_8);
+        }
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment size = arena.allocate(ValueLayout.JAVA_LONG);
-            MemorySegment utf8 = PyUnicode_AsUTF8AndSize(o, size);
-            if (utf8.address() != 0) {
-                long n = size.get(ValueLayout.JAVA_LONG, 0);
-                return new String(utf8.reinterpret(n).toArray(ValueLayout.JAVA_BYTE), StandardCharsets.UTF_8);
-            }
             // Lone surrogates cannot be UTF-8; Java strings can hold them, so go through UTF-16.
             PyErr_Clear();
             MemorySegment utf16 = PyUnicode_AsEncodedString(o, arena.allocateFrom("utf-16-le"), arena.allocateFrom("surrogatepass"));
@@ -164,18 +159,17 @@ public final class Values {
     }
 
     private static byte[] bytes(MemorySegment o) {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment buffer = arena.allocate(ValueLayout.ADDRESS);
-            MemorySegment size = arena.allocate(ValueLayout.JAVA_LONG);
-            if (PyBytes_AsStringAndSize(o, buffer, size) != 0) {
-                throw new ConversionException();
-            }
-            long n = size.get(ValueLayout.JAVA_LONG, 0);
-            if (n > Integer.MAX_VALUE - 8) {
-                throw new IllegalArgumentException("Python bytes of " + n + " bytes do not fit a Java byte[]");
-            }
-            return buffer.get(ValueLayout.ADDRESS, 0).reinterpret(n).toArray(ValueLayout.JAVA_BYTE);
+        MemorySegment scratch = Scratch.forThisThread();
+        MemorySegment buffer = scratch.asSlice(0, ValueLayout.ADDRESS.byteSize());
+        MemorySegment size = scratch.asSlice(8, ValueLayout.JAVA_LONG.byteSize());
+        if (PyBytes_AsStringAndSize(o, buffer, size) != 0) {
+            throw new ConversionException();
         }
+        long n = size.get(ValueLayout.JAVA_LONG, 0);
+        if (n > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException("Python bytes of " + n + " bytes do not fit a Java byte[]");
+        }
+        return buffer.get(ValueLayout.ADDRESS, 0).reinterpret(n).toArray(ValueLayout.JAVA_BYTE); // the one copy
     }
 
     private static List<Object> sequence(MemorySegment o, boolean list, int depth, Set<Long> path) {

@@ -114,10 +114,23 @@ def copy_namespace(source):
 
 
 def format_exception(exc):
+    """The traceback text CPython would print, without pyhost's own frames."""
     try:
-        return ''.join(traceback.format_exception(exc))
+        report = traceback.TracebackException.from_exception(exc)
+        for part in _chain(report):
+            part.stack = traceback.StackSummary.from_list(
+                [frame for frame in part.stack if frame.filename != '<pyhost helpers>'])
+        return ''.join(report.format())
     except BaseException:
         return ''
+
+
+def _chain(report):
+    seen = set()
+    while report is not None and id(report) not in seen:
+        seen.add(id(report))
+        yield report
+        report = report.__cause__ or report.__context__
 
 
 def qualified_type(exc):
