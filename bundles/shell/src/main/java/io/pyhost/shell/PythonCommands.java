@@ -168,18 +168,19 @@ public final class PythonCommands {
         return "closed " + String.join(", ", names);
     }
 
-    @Descriptor("list the open contexts: id, mode, age, calls, busy")
+    @Descriptor("list the open contexts: id, mode, age, calls, busy or idle, the strategy bundle that made each")
     public String contexts() {
         List<io.pyhost.api.ContextInfo> open = factory.await(waitTime()).contexts();
         if (open.isEmpty()) {
             return "no context is open";
         }
-        StringBuilder out = new StringBuilder(String.format("%6s  %-10s %10s %8s  %s%n", "id", "mode", "age", "calls", "state"));
+        StringBuilder out = new StringBuilder(String.format("%6s  %-10s %10s %8s  %-5s  %s%n", "id", "mode", "age", "calls", "state",
+                "strategy"));
         java.time.Instant now = java.time.Instant.now();
         for (io.pyhost.api.ContextInfo info : open) {
             java.time.Duration age = java.time.Duration.between(info.created(), now);
-            out.append(String.format("%6d  %-10s %9.1fs %8d  %s%n", info.id(), info.mode(), age.toMillis() / 1000.0, info.calls(),
-                    info.busy() ? "busy" : "idle"));
+            out.append(String.format("%6d  %-10s %9.1fs %8d  %-5s  %s%n", info.id(), info.mode(), age.toMillis() / 1000.0, info.calls(),
+                    info.busy() ? "busy" : "idle", info.strategy()));
         }
         return out.toString().stripTrailing();
     }

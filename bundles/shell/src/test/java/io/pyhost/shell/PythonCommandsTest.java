@@ -347,7 +347,7 @@ public class PythonCommandsTest {
         List<ContextInfo> open = factory.contexts();
 
         List<String> lines = commands.contexts().lines().toList();
-        assertEquals(List.of("id", "mode", "age", "calls", "state"), words(lines.get(0)));
+        assertEquals(List.of("id", "mode", "age", "calls", "state", "strategy"), words(lines.get(0)));
         assertEquals(3, lines.size());
         // calls: each command runs its own call and one that flushes sys.stdout and sys.stderr
         assertRow(lines.get(1), open.get(0).id(), "worker", 4, "idle");
@@ -383,8 +383,9 @@ public class PythonCommandsTest {
 
     private static void assertRow(String line, long id, String mode, long calls, String state) {
         List<String> row = words(line);
-        assertEquals(line, 5, row.size());
+        assertEquals(line, 6, row.size());
         assertEquals(line, List.of(Long.toString(id), mode, Long.toString(calls), state), List.of(row.get(0), row.get(1), row.get(3), row.get(4)));
+        assertTrue(line, row.get(5).startsWith("service:")); // the test's factory names strategies by owner id
         assertTrue(line, row.get(2).matches("\\d+[.,]\\ds"));
     }
 
