@@ -70,9 +70,6 @@ final class PythonContext implements PyContext {
         return owner;
     }
 
-    Instant created() {
-        return created;
-    }
 
     long calls() {
         return calls.get();

@@ -104,9 +104,4 @@ public final class MainInterpreter extends PythonInterpreter {
             threadStates.releaseCurrentThread();
         }
     }
-
-    /** Live thread states held for callers (diagnostics). */
-    int threadStateCount() {
-        return threadStates.size();
-    }
 }

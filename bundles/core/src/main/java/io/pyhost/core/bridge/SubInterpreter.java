@@ -266,9 +266,4 @@ public final class SubInterpreter extends PythonInterpreter {
             Thread.currentThread().interrupt();
         }
     }
-
-    /** Whether the interpreter has been ended and its thread has finished. */
-    public boolean isEnded() {
-        return ended.isDone();
-    }
 }

@@ -100,9 +100,4 @@ final class ThreadStates {
             }
         }
     }
-
-    /** How many thread states this registry holds (for tests and diagnostics). */
-    int size() {
-        return slots.size();
-    }
 }
