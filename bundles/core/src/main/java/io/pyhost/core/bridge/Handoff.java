@@ -53,11 +53,17 @@ final class Handoff<T> implements Runnable {
      * @throws TimeoutException the timeout (null: none) passed first
      */
     T await(Duration timeout) throws TimeoutException {
-        long start = System.nanoTime();
-        while (!done && System.nanoTime() - start < CallLane.SPIN_NANOS) {
-            Thread.onSpinWait();
+        CallLane.callStarted();
+        try {
+            return awaitResult(timeout);
+        } finally {
+            CallLane.callEnded();
         }
-        if (!done) {
+    }
+
+    private T awaitResult(Duration timeout) throws TimeoutException {
+        long start = System.nanoTime();
+        if (!CallLane.spinUntil(() -> done)) {
             long deadline = timeout == null ? Long.MAX_VALUE : start + timeout.toNanos();
             boolean interrupted = false;
             waiter = Thread.currentThread();
