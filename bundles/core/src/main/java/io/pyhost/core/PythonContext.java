@@ -166,7 +166,49 @@ final class PythonContext implements PyContext {
         });
     }
 
+    /**
+     * A new reference to {@code module.function} (dotted names walk attributes), or to the
+     * function in this context's globals: through the C API, with no Python code run when the
+     * module is already imported. Python raises as `import` and attribute access would.
+     */
     private MemorySegment resolve(PythonInterpreter in, String module, String function) {
+        String[] parts = function.split("\\.", -1);
+        boolean own = module == null || module.isEmpty();
+        MemorySegment target;
+        try (Arena arena = Arena.ofConfined()) {
+            if (own) {
+                target = PyDict_GetItemString(globals, arena.allocateFrom(parts[0])); // borrowed
+                if (target.address() == 0) {
+                    return resolveInPython(in, module, function); // raises NameError as Python words it
+                }
+                Py_IncRef(target);
+            } else {
+                MemorySegment name = Values.string(module);
+                target = PyImport_GetModule(name); // already imported: no import machinery
+                Py_DecRef(name);
+                if (target.address() == 0) {
+                    if (PyErr_Occurred().address() != 0) {
+                        throw new Values.ConversionException();
+                    }
+                    target = PyImport_ImportModule(arena.allocateFrom(module));
+                    if (target.address() == 0) {
+                        throw new Values.ConversionException();
+                    }
+                }
+            }
+            for (int i = own ? 1 : 0; i < parts.length; i++) {
+                MemorySegment next = PyObject_GetAttrString(target, arena.allocateFrom(parts[i]));
+                Py_DecRef(target);
+                if (next.address() == 0) {
+                    throw new Values.ConversionException();
+                }
+                target = next;
+            }
+        }
+        return target;
+    }
+
+    private MemorySegment resolveInPython(PythonInterpreter in, String module, String function) {
         MemorySegment args = PyTuple_New(3);
         PyTuple_SetItem(args, 0, Values.toPython(module == null ? "" : module));
         PyTuple_SetItem(args, 1, Values.toPython(function));

@@ -449,4 +449,8 @@ public final class CApi {
     public static long PyLong_AsLongLong(MemorySegment a0) {
         try { return (long) H_PyLong_AsLongLong.invokeExact(a0); } catch (Throwable t) { throw fail("PyLong_AsLongLong", t); }
     }
+    private static final MethodHandle H_PyImport_GetModule = required("PyImport_GetModule", FunctionDescriptor.of(ValueLayout.ADDRESS, ValueLayout.ADDRESS));
+    public static MemorySegment PyImport_GetModule(MemorySegment a0) {
+        try { return (MemorySegment) H_PyImport_GetModule.invokeExact(a0); } catch (Throwable t) { throw fail("PyImport_GetModule", t); }
+    }
 }

@@ -2,8 +2,10 @@
 # (never in sys.modules, so contexts cannot see or replace them).
 import builtins
 import sys
-import traceback
 import types
+
+# traceback is imported when an exception is formatted: importing it (and linecache, tokenize,
+# re...) in every new sub-interpreter costs milliseconds that most contexts never need.
 
 # sys.path entries pyhost added, kept on sys itself so that a restarted core (whose helpers are
 # new) still knows which entries are its own.
@@ -116,6 +118,7 @@ def copy_namespace(source):
 def format_exception(exc):
     """The traceback text CPython would print, without pyhost's own frames."""
     try:
+        import traceback
         report = traceback.TracebackException.from_exception(exc)
         for part in _chain(report):
             part.stack = traceback.StackSummary.from_list(
@@ -125,7 +128,7 @@ def format_exception(exc):
         return ''
 
 
-def _chain(report):
+def _chain(report):  # the report and the reports it was caused by
     seen = set()
     while report is not None and id(report) not in seen:
         seen.add(id(report))
