@@ -58,9 +58,26 @@ public abstract sealed class PythonInterpreter implements Interpreter permits Ma
         } catch (java.util.concurrent.TimeoutException e) {
             if (call != null) {
                 call.markTimedOut();
-                interrupt(call);
+                if (interrupt(call)) {
+                    awaitQuietly(handoff, TIMEOUT_GRACE); // so that the next call finds the context free
+                }
             }
             throw new CallTimeoutException(timeout);
+        }
+    }
+
+    /**
+     * How long a timed-out caller waits for the interrupted call to end before it returns: Python
+     * code in the eval loop stops within microseconds of the interrupt; code blocked in C does not,
+     * and keeps the context busy after the caller has its TimeoutError.
+     */
+    private static final Duration TIMEOUT_GRACE = Duration.ofMillis(Long.getLong("pyhost.timeout.graceMillis", 250));
+
+    private static void awaitQuietly(Handoff<?> handoff, Duration grace) {
+        try {
+            handoff.await(grace);
+        } catch (java.util.concurrent.TimeoutException | RuntimeException ended) {
+            // the call's own outcome (the interrupt, most likely) is not the caller's answer: the timeout is
         }
     }
 
