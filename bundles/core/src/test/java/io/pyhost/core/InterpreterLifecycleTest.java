@@ -12,7 +12,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
-import org.junit.After;
 import org.junit.Before;
 import org.junit.Test;
 
@@ -25,22 +24,15 @@ import io.pyhost.api.PyException;
  * closing under a running call. Interpreter counts come from CPython itself
  * ({@code _interpreters.list_all()} in the main interpreter).
  */
-public class InterpreterLifecycleTest {
+public class InterpreterLifecycleTest extends EngineTest {
     private static final String BURN = "def burn(n):\n    total = 0\n    for i in range(n):\n        total += i * i\n    return total\n";
 
-    private ContextEngine engine;
     private PyContext probe; // a worker context that counts interpreters
 
     @Before
     public void setUp() {
-        engine = new ContextEngine(EmbeddedPython.runtime(), new PreloadRegistry(), null);
         probe = EmbeddedPython.create(engine, ContextFactory.WORKER);
         probe.exec("import _interpreters");
-    }
-
-    @After
-    public void tearDown() {
-        engine.closeAll("test ended");
     }
 
     private long liveInterpreters() {

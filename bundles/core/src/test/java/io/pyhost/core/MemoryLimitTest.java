@@ -2,8 +2,6 @@ package io.pyhost.core;
 
 import static org.junit.Assert.*;
 
-import org.junit.After;
-import org.junit.Before;
 import org.junit.Test;
 
 import io.pyhost.api.ContextOptions;
@@ -11,19 +9,8 @@ import io.pyhost.api.PyContext;
 import io.pyhost.api.PyException;
 
 /** The per-context memory cap of own-GIL contexts, counted on their own obmalloc arenas. */
-public class MemoryLimitTest {
+public class MemoryLimitTest extends EngineTest {
     private static final long MIB = 1024 * 1024;
-    private ContextEngine engine;
-
-    @Before
-    public void setUp() {
-        engine = new ContextEngine(EmbeddedPython.runtime(), new PreloadRegistry(), null);
-    }
-
-    @After
-    public void tearDown() {
-        engine.closeAll("test ended");
-    }
 
     @Test
     public void exceedingTheCapRaisesMemoryErrorInThatContextOnly() {

@@ -10,8 +10,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
-import org.junit.After;
-import org.junit.Before;
 import org.junit.Test;
 import org.junit.runner.RunWith;
 import org.junit.runners.Parameterized;
@@ -23,27 +21,16 @@ import io.pyhost.api.PyException;
 
 /** Timeouts, explicit interrupts and the sandbox, in every mode. */
 @RunWith(Parameterized.class)
-public class MisbehavingPythonTest {
+public class MisbehavingPythonTest extends EngineTest {
     @Parameters(name = "{0}")
     public static Collection<String> modes() {
         return EmbeddedPython.MODES;
     }
 
     private final String mode;
-    private ContextEngine engine;
 
     public MisbehavingPythonTest(String mode) {
         this.mode = mode;
-    }
-
-    @Before
-    public void setUp() {
-        engine = new ContextEngine(EmbeddedPython.runtime(), new PreloadRegistry(), null);
-    }
-
-    @After
-    public void tearDown() {
-        engine.closeAll("test ended");
     }
 
     @Test

@@ -7,8 +7,6 @@ import java.nio.file.Path;
 import java.util.Collection;
 import java.util.List;
 
-import org.junit.After;
-import org.junit.Before;
 import org.junit.Test;
 import org.junit.runner.RunWith;
 import org.junit.runners.Parameterized;
@@ -20,29 +18,16 @@ import io.pyhost.api.PyException;
 
 /** DESIGN.md "Semantics that must hold" 1-7, in every mode, without OSGi. */
 @RunWith(Parameterized.class)
-public class PreloadSemanticsTest {
+public class PreloadSemanticsTest extends EngineTest {
     @Parameters(name = "{0}")
     public static Collection<String> modes() {
         return EmbeddedPython.MODES;
     }
 
     private final String mode;
-    private PreloadRegistry preload;
-    private ContextEngine engine;
 
     public PreloadSemanticsTest(String mode) {
         this.mode = mode;
-    }
-
-    @Before
-    public void setUp() {
-        preload = new PreloadRegistry();
-        engine = new ContextEngine(EmbeddedPython.runtime(), preload, null);
-    }
-
-    @After
-    public void tearDown() {
-        engine.closeAll("test ended");
     }
 
     private PyContext create() {

@@ -6,29 +6,14 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
-import org.junit.After;
-import org.junit.Before;
 import org.junit.Test;
 
 import io.pyhost.api.ContextOptions;
 import io.pyhost.api.PyContext;
 
 /** The warm pool: ready interpreters carry the current preload, stale ones are replaced, nothing leaks. */
-public class WarmPoolTest {
-    private PreloadRegistry preload;
-    private ContextEngine engine;
+public class WarmPoolTest extends EngineTest {
     private final Object owner = "owngil-strategy";
-
-    @Before
-    public void setUp() {
-        preload = new PreloadRegistry();
-        engine = new ContextEngine(EmbeddedPython.runtime(), preload, null);
-    }
-
-    @After
-    public void tearDown() {
-        engine.closeAll("test ended");
-    }
 
     private static void await(String what, BooleanSupplier condition) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
