@@ -33,7 +33,9 @@ import io.pyhost.spi.InterpreterStrategy;
 public final class ContextEngine {
     private final PythonRuntime runtime;
     private final PreloadRegistry preload;
+    private static final System.Logger LOG = System.getLogger(ContextEngine.class.getName());
     private volatile Duration defaultCallTimeout;
+    private volatile Duration closeTimeout = io.pyhost.core.bridge.SubInterpreter.CLOSE_BOUND;
     private final Set<PythonContext> open = ConcurrentHashMap.newKeySet();
     private final Object mainPreloadLock = new Object(); // taken before the GIL, never inside it
     private long mainPreloadVersion = -1;
@@ -55,6 +57,16 @@ public final class ContextEngine {
         this.pool = new WarmPool(preload::version, this::discard);
         this.preloadChanged = pool::signal;
         preload.addChangeListener(preloadChanged);
+    }
+
+    /** How long closing a context may take before its interpreter is abandoned; reaches new contexts only. */
+    public void setCloseTimeout(Duration timeout) {
+        this.closeTimeout = Objects.requireNonNull(timeout, "timeout");
+    }
+
+    /** How many platform threads may run handed-off worker-mode calls at once. */
+    public void setMainLanes(int lanes) {
+        runtime.main().setMaxLanes(lanes);
     }
 
     /** The bound of calls whose options name none; null for none. Reaches new contexts only. */
@@ -112,7 +124,7 @@ public final class ContextEngine {
         }
         Duration timeout = options.callTimeout() != null ? options.callTimeout() : defaultCallTimeout;
         PythonContext context = new PythonContext(mode, interpreter, globals, timeout, owner, sandbox && interpreter.isMain(),
-                open::remove);
+                closeTimeout, this::closed);
         open.add(context);
         String gone = closedBecause != null ? closedBecause : retired.get(owner);
         if (gone != null) { // closeAll or closeOwnedBy ran while this context was being made
@@ -125,8 +137,17 @@ public final class ContextEngine {
     /** Caps a sub-interpreter with its own allocator, or refuses (closing what was opened). */
     private void limitMemory(String mode, PythonInterpreter interpreter, Opened pooled, long bytes) {
         if (interpreter instanceof io.pyhost.core.bridge.SubInterpreter sub && sub.ownAllocator()) {
-            sub.limitMemory(bytes);
-            return;
+            try {
+                sub.limitMemory(bytes, runtime.pythonVersion());
+                return;
+            } catch (RuntimeException e) {
+                if (pooled != null) {
+                    discard(pooled);
+                } else {
+                    interpreter.close();
+                }
+                throw e;
+            }
         }
         if (pooled != null) {
             discard(pooled);
@@ -270,17 +291,51 @@ public final class ContextEngine {
         return result;
     }
 
+    /**
+     * A context was closed: it leaves the list once its globals and interpreter are released; one
+     * that could not be released within the close timeout stays listed (as abandoned) until then.
+     */
+    private void closed(PythonContext context) {
+        if (context.released().isDone()) {
+            open.remove(context);
+            return;
+        }
+        LOG.log(System.Logger.Level.WARNING, "pyhost: context {0} ({1}) could not end within {2} ms (a call or a Python thread "
+                + "is stuck in C code); abandoned until it can", context.id(), context.mode(), closeTimeout.toMillis());
+        context.released().thenRun(() -> {
+            open.remove(context);
+            LOG.log(System.Logger.Level.INFO, "pyhost: abandoned context {0} ({1}) ended", context.id(), context.mode());
+        });
+    }
+
+    /** Contexts closed but not yet ended (see {@link io.pyhost.api.ContextInfo.State#ABANDONED}). */
+    public long abandoned() {
+        return open.stream().filter(PythonContext::isClosed).count();
+    }
+
     /** Closes every context {@code owner} opened, telling later callers why; returns how many. */
     public int closeOwnedBy(Object owner, String reason) {
         retired.put(owner, reason);
-        int closed = 0;
-        for (PythonContext context : List.copyOf(open)) {
-            if (owner.equals(context.owner())) {
-                context.close(reason);
-                closed++;
-            }
+        List<PythonContext> owned = open.stream().filter(c -> owner.equals(c.owner()) && !c.isClosed()).toList();
+        closeTogether(owned, reason);
+        return owned.size();
+    }
+
+    /**
+     * Closes contexts at the same time, so that a strategy or core stop takes one close timeout at
+     * most, not one per stuck context.
+     */
+    private static void closeTogether(List<PythonContext> contexts, String reason) {
+        if (contexts.size() == 1) {
+            contexts.get(0).close(reason);
+            return;
         }
-        return closed;
+        try (var closers = java.util.concurrent.Executors.newThreadPerTaskExecutor(
+                Thread.ofVirtual().name("pyhost-close-", 0).factory())) {
+            for (PythonContext context : contexts) {
+                closers.execute(() -> context.close(reason));
+            }
+        } // waits for every close; each is bounded by its close timeout
     }
 
     /** Closes every context and pooled interpreter and drops the main interpreter's preloaded namespace. */
@@ -288,9 +343,7 @@ public final class ContextEngine {
         closedBecause = reason;
         preload.removeChangeListener(preloadChanged);
         pool.stop();
-        for (PythonContext context : List.copyOf(open)) {
-            context.close(reason);
-        }
+        closeTogether(open.stream().filter(c -> !c.isClosed()).toList(), reason);
         synchronized (mainPreloadLock) {
             if (mainPreload != null) {
                 runtime.main().call(in -> {

@@ -13,4 +13,12 @@ public @interface CoreConfiguration {
     @AttributeDefinition(description = "Sub-interpreters kept ready per mode, as mode=count (e.g. owngil=2); "
             + "each costs its memory while it waits; 0 or absent: none")
     String[] warmPool() default {};
+
+    @AttributeDefinition(description = "Platform threads that may run worker-mode calls handed over from virtual threads "
+            + "or bounded by a timeout, at once; more wait their turn (the wait counts in their timeout)")
+    int mainLanes() default io.pyhost.core.bridge.PythonRuntime.DEFAULT_MAIN_LANES;
+
+    @AttributeDefinition(description = "How long close() (and a strategy or core stop) waits for a context's interpreter to end, "
+            + "in milliseconds; one that cannot end by then is abandoned and reported")
+    long closeTimeoutMillis() default 5000;
 }

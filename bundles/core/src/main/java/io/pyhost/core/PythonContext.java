@@ -12,6 +12,8 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
+import io.pyhost.api.ContextBusyException;
+import io.pyhost.api.ContextInfo;
 import io.pyhost.api.PyContext;
 import io.pyhost.api.PyException;
 import io.pyhost.core.bridge.GilTask;
@@ -25,11 +27,18 @@ import io.pyhost.core.bridge.Values;
  * A context: a globals dict in one interpreter. Calls are serialized by a fair permit, taken by
  * the caller and given back by whichever thread finishes the Python work, so a call that timed
  * out keeps the context busy until Python has really returned.
+ *
+ * <p>The busy rule: a call never waits for the permit longer than its own timeout. While the
+ * call holding the permit is <em>overdue</em> (past its timeout, interrupted, still running:
+ * blocked in C), a call without a timeout, which would otherwise queue behind it for as long as
+ * the C code runs, fails at once with {@link ContextBusyException}; a call with a timeout waits
+ * for it within that timeout and then fails with {@code TimeoutError} naming when the context
+ * became busy.
  */
 final class PythonContext implements PyContext {
     private static final AtomicLong IDS = new AtomicLong();
-    /** How long close() waits for a running call to stop after interrupting it. */
-    private static final Duration CLOSE_WAIT = Duration.ofSeconds(10);
+    /** How often a caller waiting for the permit looks whether the running call became overdue. */
+    private static final long BUSY_CHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
 
     private final long id = IDS.incrementAndGet();
     private final String mode;
@@ -42,11 +51,15 @@ final class PythonContext implements PyContext {
     private final AtomicLong calls = new AtomicLong();
     private final java.util.function.Consumer<PythonContext> onClose;
     private final boolean sandboxEachCall; // worker mode: the shared interpreter's hook checks the calling thread
+    private final Duration closeTimeout;
+    private final java.util.concurrent.atomic.AtomicBoolean globalsReleased = new java.util.concurrent.atomic.AtomicBoolean();
+    private final java.util.concurrent.CompletableFuture<Void> released = new java.util.concurrent.CompletableFuture<>();
     private volatile InflightCall current;
     private volatile String closedBecause;
 
     PythonContext(String mode, PythonInterpreter interpreter, MemorySegment globals, Duration callTimeout, Object owner,
-            boolean sandboxEachCall, java.util.function.Consumer<PythonContext> onClose) {
+            boolean sandboxEachCall, Duration closeTimeout, java.util.function.Consumer<PythonContext> onClose) {
+        this.closeTimeout = closeTimeout;
         this.sandboxEachCall = sandboxEachCall;
         this.mode = mode;
         this.interpreter = interpreter;
@@ -76,7 +89,17 @@ final class PythonContext implements PyContext {
     }
 
     io.pyhost.api.ContextInfo info(String strategy) {
-        return new io.pyhost.api.ContextInfo(id, mode, strategy, created, calls.get(), current != null);
+        InflightCall running = current;
+        boolean busy = running != null && running.state() != InflightCall.State.ENDED;
+        ContextInfo.State state = closedBecause != null ? ContextInfo.State.ABANDONED // listed after close only until released
+                : !busy ? ContextInfo.State.IDLE
+                : running.timedOut() ? ContextInfo.State.OVERDUE : ContextInfo.State.BUSY;
+        return new ContextInfo(id, mode, strategy, created, calls.get(), busy, state, busy ? running.startedAt() : null);
+    }
+
+    /** Completes when the globals are released and the interpreter ended (at once for a clean close). */
+    java.util.concurrent.CompletableFuture<Void> released() {
+        return released;
     }
 
     @Override
@@ -254,16 +277,12 @@ final class PythonContext implements PyContext {
 
     private <T> T invoke(Duration timeout, ContextTask<T> task) {
         checkOpen();
-        acquirePermit(timeout);
+        long deadline = timeout == null ? 0 : System.nanoTime() + timeout.toNanos();
+        acquirePermit(timeout, deadline);
         InflightCall call = new InflightCall();
-        java.util.concurrent.atomic.AtomicBoolean handedOver = new java.util.concurrent.atomic.AtomicBoolean();
-        GilTask<T> work = in -> {
-            handedOver.set(true);
+        current = call;
+        GilTask<T> work = in -> { // runs only once the call started (see PythonInterpreter.runAttached)
             try {
-                if (call.timedOut()) { // its caller gave up before it started: do not run it late
-                    throw new IllegalStateException("call abandoned at its timeout before it started");
-                }
-                current = call;
                 calls.incrementAndGet();
                 if (sandboxEachCall) {
                     Sandbox.enter(in);
@@ -278,29 +297,72 @@ final class PythonContext implements PyContext {
                     }
                 }
             } finally {
-                current = null;
-                permit.release();
+                endCall(in);
             }
         };
         try {
-            return interpreter.call(call, timeout, work);
+            Duration left = timeout == null ? null : Duration.ofNanos(Math.max(1, deadline - System.nanoTime()));
+            return interpreter.call(call, left, work);
         } catch (CallTimeoutException e) {
-            throw new PyException("builtins.TimeoutError", e.getMessage(), "");
+            endIfNeverStarted(call);
+            throw new PyException("builtins.TimeoutError", e.getMessage(), "", null, PyException.Kind.TIMEOUT);
         } catch (RuntimeException e) {
-            if (!handedOver.get()) {
-                permit.release(); // the work never ran, so it could not give the permit back
-            }
+            endIfNeverStarted(call);
             throw e;
         }
     }
 
-    private void acquirePermit(Duration timeout) {
+    /** After a call's Python work, on its thread, GIL held: a closed context's globals go with its last call. */
+    private void endCall(PythonInterpreter in) {
+        current = null;
+        if (closedBecause != null) {
+            releaseGlobals();
+        }
+        permit.release();
+    }
+
+    /** A call that never started gives the permit back itself (its work will never run). */
+    private void endIfNeverStarted(InflightCall call) {
+        if (call.abandon()) {
+            current = null;
+            permit.release();
+        }
+    }
+
+    /** GIL held. Releases the globals once; completes {@link #released()} when the interpreter is done too. */
+    private void releaseGlobals() {
+        if (globalsReleased.compareAndSet(false, true)) {
+            Py_DecRef(globals);
+            if (interpreter.isMain()) {
+                released.complete(null);
+            }
+        }
+    }
+
+    /**
+     * Takes the context's permit within {@code timeout} (null: no bound), failing at once while the
+     * call that holds it is overdue.
+     */
+    private void acquirePermit(Duration timeout, long deadline) {
         try {
-            if (timeout == null) {
-                permit.acquire();
-            } else if (!permit.tryAcquire(timeout.toNanos(), TimeUnit.NANOSECONDS)) {
-                throw new PyException("builtins.TimeoutError",
-                        "context " + id + " stayed busy with an earlier call past this call's timeout of " + timeout.toMillis() + " ms", "");
+            while (true) {
+                long slice = BUSY_CHECK_NANOS;
+                if (timeout == null) {
+                    failIfOverdue();
+                } else {
+                    long left = deadline - System.nanoTime();
+                    if (left <= 0) {
+                        InflightCall holder = current;
+                        Instant since = holder == null ? null : holder.startedAt();
+                        throw new PyException("builtins.TimeoutError", "context " + id
+                                + " stayed busy with an earlier call past this call's timeout of " + timeout.toMillis() + " ms"
+                                + (since == null ? "" : " (busy since " + since + ")"), "", null, PyException.Kind.TIMEOUT);
+                    }
+                    slice = Math.min(slice, left);
+                }
+                if (permit.tryAcquire(slice, TimeUnit.NANOSECONDS)) {
+                    break;
+                }
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -309,6 +371,16 @@ final class PythonContext implements PyContext {
         if (closedBecause != null) {
             permit.release();
             checkOpen();
+        }
+    }
+
+    private void failIfOverdue() {
+        InflightCall running = current;
+        if (running != null && running.timedOut() && running.state() != InflightCall.State.ENDED) {
+            Instant since = running.startedAt();
+            throw new ContextBusyException("context " + id + " (" + mode + ") is busy since " + since
+                    + " with a call that ran past its timeout and has not stopped although interrupted (it is blocked in C code);"
+                    + " calls fail until it returns", since);
         }
     }
 
@@ -357,9 +429,12 @@ final class PythonContext implements PyContext {
     }
 
     /**
-     * Closes with a reason later calls will be told. A call in progress is interrupted and
-     * waited for (up to 10 s); then the globals are released and the interpreter closed (a
-     * sub-interpreter is ended on its own thread). Idempotent.
+     * Closes with a reason later calls will be told; returns within the close timeout whatever
+     * Python is doing. A running call is interrupted (again and again) and waited for; then the
+     * globals are released and the interpreter ended (a sub-interpreter on its own thread, after
+     * its Python threads were asked to stop). What cannot finish in time (a call or a thread
+     * blocked in C code) finishes later by itself; meanwhile {@link #released()} is pending and
+     * the context is listed as abandoned. Idempotent.
      */
     void close(String reason) {
         synchronized (this) {
@@ -369,34 +444,42 @@ final class PythonContext implements PyContext {
             closedBecause = reason;
         }
         try {
+            long deadline = System.nanoTime() + closeTimeout.toNanos();
             InflightCall running = current;
             if (running != null) {
                 interpreter.interrupt(running);
             }
             boolean idle;
             try {
-                idle = permit.tryAcquire(CLOSE_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+                idle = permit.tryAcquire(closeTimeout.toNanos(), TimeUnit.NANOSECONDS);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 idle = false;
             }
-            try {
-                if (idle) {
-                    interpreter.call(in -> {
-                        Py_DecRef(globals);
+            if (idle) {
+                try {
+                    interpreter.call(null, left(deadline), in -> {
+                        releaseGlobals();
                         return null;
                     });
-                }
-                // else: a call is stuck in C code; its globals stay referenced rather than freed under it.
-                interpreter.close();
-            } finally {
-                if (idle) {
+                } catch (PythonInterpreter.CallTimeoutException | IllegalStateException late) {
+                    // the GIL is held elsewhere (worker mode) or the interpreter is gone: released when it can be
+                } finally {
                     permit.release(); // callers queued behind close now see closedBecause and fail at once
                 }
+            }
+            // else: the running call releases the globals when it returns (endCall)
+            interpreter.close(left(deadline));
+            if (!interpreter.isMain()) {
+                interpreter.ended().thenRun(() -> released.complete(null));
             }
         } finally {
             onClose.accept(this);
         }
+    }
+
+    private static Duration left(long deadline) {
+        return Duration.ofNanos(Math.max(1, deadline - System.nanoTime()));
     }
 
     @Override

@@ -138,6 +138,16 @@ public final class PythonContextFactory implements ContextFactory {
     void modified(CoreConfiguration config) {
         long timeoutMillis = config.callTimeoutMillis();
         engine.setDefaultCallTimeout(timeoutMillis > 0 ? Duration.ofMillis(timeoutMillis) : null);
+        if (config.closeTimeoutMillis() > 0) {
+            engine.setCloseTimeout(Duration.ofMillis(config.closeTimeoutMillis()));
+        } else {
+            LOG.log(Level.WARNING, "pyhost: closeTimeoutMillis must be positive, was {0}; kept the previous value", config.closeTimeoutMillis());
+        }
+        if (config.mainLanes() > 0) {
+            engine.setMainLanes(config.mainLanes());
+        } else {
+            LOG.log(Level.WARNING, "pyhost: mainLanes must be positive, was {0}; kept the previous value", config.mainLanes());
+        }
         Map<String, Integer> sizes = new HashMap<>();
         for (String entry : String.join(",", config.warmPool()).split(",")) { // a .cfg value arrives as one string
             if (entry.isBlank()) {

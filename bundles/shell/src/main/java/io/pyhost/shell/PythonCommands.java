@@ -168,7 +168,7 @@ public final class PythonCommands {
         return "closed " + String.join(", ", names);
     }
 
-    @Descriptor("list the open contexts: id, mode, age, calls, busy or idle, the strategy bundle that made each")
+    @Descriptor("list the open contexts: id, mode, age, calls, state (idle, busy, overdue, abandoned), the strategy bundle that made each")
     public String contexts() {
         List<io.pyhost.api.ContextInfo> open = factory.await(waitTime()).contexts();
         if (open.isEmpty()) {
@@ -180,7 +180,7 @@ public final class PythonCommands {
         for (io.pyhost.api.ContextInfo info : open) {
             java.time.Duration age = java.time.Duration.between(info.created(), now);
             out.append(String.format("%6d  %-10s %9.1fs %8d  %-5s  %s%n", info.id(), info.mode(), age.toMillis() / 1000.0, info.calls(),
-                    info.busy() ? "busy" : "idle", info.strategy()));
+                    info.state().name().toLowerCase(java.util.Locale.ROOT), info.strategy()));
         }
         return out.toString().stripTrailing();
     }

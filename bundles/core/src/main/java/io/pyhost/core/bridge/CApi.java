@@ -93,6 +93,7 @@ public final class CApi {
     public static final MemorySegment PyExc_TimeoutError = dataPointer("PyExc_TimeoutError");
     public static final MemorySegment PyExc_KeyboardInterrupt = dataPointer("PyExc_KeyboardInterrupt");
     public static final MemorySegment PyExc_MemoryError = dataPointer("PyExc_MemoryError");
+    public static final MemorySegment PyExc_SystemExit = dataPointer("PyExc_SystemExit");
 
     /** {@code Py_TYPE(o)}: ob_type follows the 8-byte ob_refcnt in the default (GIL) build. */
     public static MemorySegment typeOf(MemorySegment object) {
@@ -427,23 +428,6 @@ public final class CApi {
     private static final MethodHandle H_PySet_Add = required("PySet_Add", FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.ADDRESS));
     public static int PySet_Add(MemorySegment a0, MemorySegment a1) {
         try { return (int) H_PySet_Add.invokeExact(a0, a1); } catch (Throwable t) { throw fail("PySet_Add", t); }
-    }
-    private static final MethodHandle H_PyObject_GetArenaAllocator = required("PyObject_GetArenaAllocator", FunctionDescriptor.ofVoid(ValueLayout.ADDRESS));
-    public static void PyObject_GetArenaAllocator(MemorySegment a0) {
-        try { H_PyObject_GetArenaAllocator.invokeExact(a0); } catch (Throwable t) { throw fail("PyObject_GetArenaAllocator", t); }
-    }
-    private static final MethodHandle H_PyObject_SetArenaAllocator = required("PyObject_SetArenaAllocator", FunctionDescriptor.ofVoid(ValueLayout.ADDRESS));
-    public static void PyObject_SetArenaAllocator(MemorySegment a0) {
-        try { H_PyObject_SetArenaAllocator.invokeExact(a0); } catch (Throwable t) { throw fail("PyObject_SetArenaAllocator", t); }
-    }
-    private static final MethodHandle H_PyThreadState_GetUnchecked = optional("PyThreadState_GetUnchecked", FunctionDescriptor.of(ValueLayout.ADDRESS));
-    public static MemorySegment PyThreadState_GetUnchecked() {
-        try { return (MemorySegment) H_PyThreadState_GetUnchecked.invokeExact(); } catch (Throwable t) { throw fail("PyThreadState_GetUnchecked", t); }
-    }
-    public static boolean has_PyThreadState_GetUnchecked() { return H_PyThreadState_GetUnchecked != null; }
-    private static final MethodHandle H_PyThreadState_GetInterpreter = required("PyThreadState_GetInterpreter", FunctionDescriptor.of(ValueLayout.ADDRESS, ValueLayout.ADDRESS));
-    public static MemorySegment PyThreadState_GetInterpreter(MemorySegment a0) {
-        try { return (MemorySegment) H_PyThreadState_GetInterpreter.invokeExact(a0); } catch (Throwable t) { throw fail("PyThreadState_GetInterpreter", t); }
     }
     private static final MethodHandle H_PyLong_AsLongLong = required("PyLong_AsLongLong", FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.ADDRESS));
     public static long PyLong_AsLongLong(MemorySegment a0) {

@@ -1,58 +1,96 @@
 package io.pyhost.core.bridge;
 
+import java.lang.foreign.MemorySegment;
+import java.time.Instant;
+
 /**
- * One call in progress in an interpreter, as seen by a thread that may interrupt it. Its
- * fields change only with the interpreter's GIL held, so an interrupter holding that GIL sees
- * a consistent state: a call cannot end while the interrupter holds the GIL.
+ * One call in an interpreter, as seen by a thread that may interrupt it. Its state changes only
+ * with the interpreter's GIL held, so an interrupter holding that GIL sees a consistent state: a
+ * call cannot start or end while the interrupter holds the GIL.
  */
 public final class InflightCall {
-    private long ident;        // Python thread ident of the thread running the call
-    private boolean running;
-    private boolean interrupted;
+    /** Where a call is in its life. */
+    public enum State {
+        /** Handed over, not yet running (queued for a lane, or behind the GIL). */
+        WAITING,
+        /** Running Python code (or C code called from it). */
+        RUNNING,
+        /** Returned or raised; nothing can reach it any more. */
+        ENDED
+    }
+
+    private final java.util.concurrent.atomic.AtomicReference<State> state = new java.util.concurrent.atomic.AtomicReference<>(State.WAITING);
+    private long ident;                      // Python thread ident of the thread running the call
+    private boolean raised;                  // an async exception was set and may not have been delivered yet
     private volatile boolean timedOut;
-    private volatile String raisedBecause; // why pyhost raised an exception into the call, if it did
+    private volatile boolean interruptRequested;
+    private volatile Instant startedAt;
+    private volatile String raisedBecause;   // why pyhost raised an exception into the call, if it did
 
-    void start(long threadIdent) {
+    /** Starts the call unless it was abandoned before; GIL held. */
+    boolean start(long threadIdent) {
         this.ident = threadIdent;
-        this.running = true;
+        this.startedAt = Instant.now();
+        return state.compareAndSet(State.WAITING, State.RUNNING);
     }
 
-    /** Ends the call; clears an interrupt that was requested but not yet delivered. GIL held. */
+    /** Ends the call; clears an exception that was requested but not yet delivered. GIL held. */
     void finish() {
-        if (interrupted) {
-            CApi.PyThreadState_SetAsyncExc(ident, java.lang.foreign.MemorySegment.NULL);
+        if (raised) {
+            CApi.PyThreadState_SetAsyncExc(ident, MemorySegment.NULL);
+            raised = false;
         }
-        running = false;
-    }
-
-    /** Raises KeyboardInterrupt in the running call. GIL of the call's interpreter held. */
-    boolean raiseInterrupt() {
-        return raise(CApi.PyExc_KeyboardInterrupt, null);
+        state.set(State.ENDED);
     }
 
     /**
-     * Raises {@code exceptionType} in the running call, once per call; {@code because} (if not
-     * null) becomes the exception's message in Java. GIL of the call's interpreter held.
+     * Marks a call that has not started as one that never will (its caller gave up, or its
+     * interpreter is gone); returns whether it did (false: the call started or ended already).
      */
-    boolean raise(java.lang.foreign.MemorySegment exceptionType, String because) {
-        if (!running || interrupted) {
-            return false;
-        }
-        interrupted = CApi.PyThreadState_SetAsyncExc(ident, exceptionType) == 1;
-        if (interrupted) {
-            raisedBecause = because;
-        }
-        return interrupted;
+    public boolean abandon() {
+        return state.compareAndSet(State.WAITING, State.ENDED);
     }
 
-    /** Whether the calling thread is the one running this call (GIL held). */
-    boolean runsOnCurrentThread() {
-        return running && ident == CApi.PyThread_get_thread_ident();
+    public State state() {
+        return state.get();
+    }
+
+    /** When the call started running, or null while it waits. */
+    public Instant startedAt() {
+        return startedAt;
+    }
+
+    /**
+     * Raises {@code exceptionType} in the running call; may be repeated (a call that catches the
+     * exception and goes on gets it again). {@code because} (if not null) becomes the exception's
+     * message in Java. GIL of the call's interpreter held. Returns whether the call was running.
+     */
+    boolean raise(MemorySegment exceptionType, String because) {
+        if (state.get() != State.RUNNING) {
+            return false;
+        }
+        if (CApi.PyThreadState_SetAsyncExc(ident, exceptionType) == 1) {
+            raised = true;
+            if (because != null) {
+                raisedBecause = because;
+            }
+        }
+        return true;
     }
 
     /** Why pyhost raised into this call, or null. */
     public String raisedBecause() {
         return raisedBecause;
+    }
+
+    /** Marks that pyhost was asked to interrupt the call ({@code PyContext.interrupt()}, close). */
+    public void markInterruptRequested() {
+        interruptRequested = true;
+    }
+
+    /** Whether pyhost was asked to interrupt the call. */
+    public boolean interruptRequested() {
+        return interruptRequested;
     }
 
     /** Marks that the interrupt, if any, came from the call's timeout. */

@@ -8,9 +8,10 @@ import java.time.Duration;
  *
  * <p>A platform thread runs its calls itself, with a lasting thread state of its own
  * ({@link ThreadStates}). Calls from virtual threads, and calls with a timeout (whose caller
- * must be free to stop waiting), are handed to an elastic pool of pyhost platform threads
+ * must be free to stop waiting), are handed to a bounded pool of pyhost platform threads
  * ({@code pyhost-main-N}, see {@link LanePool}) that keep their thread states while they live
- * and free them when they end (after 30 s idle, or at {@link #shutdown()}).
+ * and free them when they end (after 30 s idle, or at {@link #shutdown()}). Beyond the bound,
+ * calls wait for a lane; the wait counts in their timeout.
  */
 public final class MainInterpreter extends PythonInterpreter {
     private final ThreadStates threadStates;
@@ -29,9 +30,9 @@ public final class MainInterpreter extends PythonInterpreter {
         return sharedThreadStates;
     }
 
-    MainInterpreter(MemorySegment interpreterState) {
+    MainInterpreter(MemorySegment interpreterState, int maxLanes) {
         this.threadStates = threadStatesOf(interpreterState);
-        this.lanes = new LanePool("pyhost-main-", threadStates::releaseCurrentThread);
+        this.lanes = new LanePool("pyhost-main-", maxLanes, threadStates::releaseCurrentThread);
     }
 
     @Override
@@ -54,18 +55,19 @@ public final class MainInterpreter extends PythonInterpreter {
     }
 
     @Override
-    public boolean interrupt(InflightCall call) {
-        if (Thread.currentThread().isVirtual()) {
-            Handoff<Boolean> handoff = new Handoff<>(() -> interrupt(call));
-            lanes.execute(handoff);
-            return awaitOrInterrupt(handoff, null, null); // no timeout: never interrupts
-        }
+    boolean withGil(Runnable action) {
         threadStates.attach();
         try {
-            return call.raiseInterrupt();
+            action.run();
+            return true;
         } finally {
             threadStates.detach();
         }
+    }
+
+    @Override
+    void interrupterExits() {
+        threadStates.releaseCurrentThread();
     }
 
     @Override
@@ -88,9 +90,32 @@ public final class MainInterpreter extends PythonInterpreter {
         return false;
     }
 
+    /**
+     * How many platform threads may run handed-off calls at once (virtual callers, calls with a
+     * timeout); more wait in arrival order. At least 1.
+     */
+    public void setMaxLanes(int maxLanes) {
+        lanes.setMaxLanes(maxLanes);
+    }
+
+    /** Lanes running now. */
+    public int lanes() {
+        return lanes.size();
+    }
+
     /** The main interpreter is shared and lives as long as the JVM: closing a handle to it does nothing. */
     @Override
     public void close() {
+    }
+
+    @Override
+    public boolean close(Duration bound) {
+        return true;
+    }
+
+    @Override
+    public java.util.concurrent.CompletableFuture<Void> ended() {
+        return new java.util.concurrent.CompletableFuture<>();
     }
 
     /** Stops the pool threads (they free their thread states) and releases cached objects. */

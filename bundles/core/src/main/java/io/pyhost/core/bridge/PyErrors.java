@@ -26,13 +26,19 @@ public final class PyErrors {
             String message = describe(interpreter, "exception_message", exc, "");
             String traceback = describe(interpreter, "format_exception", exc, "");
             String notes = describe(interpreter, "exception_notes", exc, "");
-            if (call != null && call.timedOut() && type.equals("builtins.KeyboardInterrupt")) {
-                return new PyException("builtins.TimeoutError", "the call ran past its timeout and was interrupted", traceback);
+            PyException.Kind kind = PyException.Kind.GUEST;
+            if (call != null && type.equals("builtins.KeyboardInterrupt")) {
+                if (call.timedOut()) {
+                    return new PyException("builtins.TimeoutError", "the call ran past its timeout and was interrupted", traceback, null,
+                            PyException.Kind.TIMEOUT);
+                }
+                kind = call.interruptRequested() ? PyException.Kind.INTERRUPTED : kind;
             }
             if (call != null && call.raisedBecause() != null && message.isEmpty()) {
                 message = call.raisedBecause(); // an exception pyhost raised asynchronously has no arguments
+                kind = type.equals("builtins.MemoryError") ? PyException.Kind.RESOURCE_EXHAUSTED : kind;
             }
-            return new PyException(type, message, traceback, notes);
+            return new PyException(type, message, traceback, notes, kind);
         } finally {
             Py_DecRef(exc);
         }

@@ -24,6 +24,8 @@ public abstract sealed class PythonInterpreter implements Interpreter permits Ma
     private final Map<CodeKey, MemorySegment> codeCache = new LinkedHashMap<>(64, 0.75f, true);
     private MemorySegment helpers; // dict of pyhost's helper functions; owned reference
     private volatile InflightCall running;
+    private final Interrupter interrupter = new Interrupter(this, "pyhost-interrupter-" + INTERRUPTERS.incrementAndGet());
+    private static final java.util.concurrent.atomic.AtomicInteger INTERRUPTERS = new java.util.concurrent.atomic.AtomicInteger();
 
     private record CodeKey(String source, int kind) {
     }
@@ -43,14 +45,35 @@ public abstract sealed class PythonInterpreter implements Interpreter permits Ma
     }
 
     /**
-     * Raises {@code KeyboardInterrupt} in {@code call} if it is still running here; returns
-     * whether it did. Any platform thread may call this; it takes this interpreter's GIL briefly.
+     * Asks for {@code KeyboardInterrupt} in {@code call}, raised as soon as the interpreter's GIL
+     * can be had and again until the call ends (see {@link Interrupter}). Returns at once, without
+     * waiting for the GIL; returns whether the call had not ended yet. Any thread may call this.
      */
-    public abstract boolean interrupt(InflightCall call);
+    public final boolean interrupt(InflightCall call) {
+        call.markInterruptRequested();
+        return interrupter.request(call, PyExc_KeyboardInterrupt, null, true);
+    }
+
+    /** Raises {@code type} once in {@code call}, without waiting; {@code because} is the message Java reports. */
+    final boolean raiseOnce(InflightCall call, MemorySegment type, String because) {
+        return interrupter.request(call, type, because, false);
+    }
 
     /**
-     * Waits for a handed-off call; at its timeout, interrupts it and throws
-     * {@link CallTimeoutException} (the interpreter finishes the call on its own).
+     * Runs {@code action} on the calling thread with this interpreter's GIL held, waiting for the
+     * GIL as long as it takes; returns false (without running it) when the interpreter is gone.
+     * For {@link Interrupter}'s own thread only.
+     */
+    abstract boolean withGil(Runnable action);
+
+    /** The interrupter's thread is about to end: what it holds of this interpreter is released. */
+    abstract void interrupterExits();
+
+    /**
+     * Waits for a handed-off call; at its timeout, asks for the call to be interrupted, waits a
+     * short grace for it to stop, and throws {@link CallTimeoutException}. The caller never waits
+     * for the interpreter's GIL: a call stuck in C code keeps running after the caller has its
+     * answer (the context reports it as busy until it returns).
      */
     final <T> T awaitOrInterrupt(Handoff<T> handoff, InflightCall call, Duration timeout) {
         try {
@@ -58,7 +81,7 @@ public abstract sealed class PythonInterpreter implements Interpreter permits Ma
         } catch (java.util.concurrent.TimeoutException e) {
             if (call != null) {
                 call.markTimedOut();
-                if (interrupt(call)) {
+                if (interrupter.request(call, PyExc_KeyboardInterrupt, null, true)) {
                     awaitQuietly(handoff, TIMEOUT_GRACE); // so that the next call finds the context free
                 }
             }
@@ -68,10 +91,10 @@ public abstract sealed class PythonInterpreter implements Interpreter permits Ma
 
     /**
      * How long a timed-out caller waits for the interrupted call to end before it returns: Python
-     * code in the eval loop stops within microseconds of the interrupt; code blocked in C does not,
+     * code in the eval loop stops within milliseconds of the interrupt; code blocked in C does not,
      * and keeps the context busy after the caller has its TimeoutError.
      */
-    private static final Duration TIMEOUT_GRACE = Duration.ofMillis(Long.getLong("pyhost.timeout.graceMillis", 250));
+    public static final Duration TIMEOUT_GRACE = Duration.ofMillis(Long.getLong("pyhost.timeout.graceMillis", 200));
 
     private static void awaitQuietly(Handoff<?> handoff, Duration grace) {
         try {
@@ -86,7 +109,9 @@ public abstract sealed class PythonInterpreter implements Interpreter permits Ma
         if (call == null) {
             return task.run(this);
         }
-        call.start(threadIdent);
+        if (!call.start(threadIdent)) {
+            throw new IllegalStateException("call abandoned at its timeout before it started");
+        }
         running = call;
         try {
             return task.run(this);
@@ -103,6 +128,15 @@ public abstract sealed class PythonInterpreter implements Interpreter permits Ma
 
     /** Whether this interpreter has its own obmalloc, so its small-object heap can be counted. */
     public abstract boolean ownAllocator();
+
+    /**
+     * Ends this interpreter (nothing for the shared main one), waiting at most {@code bound};
+     * returns whether it ended. One that did not is ended later, as soon as it can be.
+     */
+    public abstract boolean close(Duration bound);
+
+    /** Completes when this interpreter has ended (never, for the main interpreter). */
+    public abstract java.util.concurrent.CompletableFuture<Void> ended();
 
     // ---- per-interpreter state, GIL held ----
 

@@ -25,6 +25,9 @@ import io.pyhost.spi.SubInterpreterConfig;
  * update) finds CPython initialized ({@code Py_IsInitialized}) and reuses it.
  */
 public final class PythonRuntime implements Interpreters {
+    /** Platform threads that may run handed-off calls of the main interpreter at once, unless configured. */
+    public static final int DEFAULT_MAIN_LANES = 8;
+
     private static PythonRuntime instance;
     private static RuntimeException failure;
 
@@ -57,9 +60,7 @@ public final class PythonRuntime implements Interpreters {
             }
             PythonVersion version = PythonVersion.parse(Py_GetVersion().reinterpret(256).getString(0).split(" ", 2)[0]
                     .replaceAll("[^0-9.].*$", ""));
-            instance = new PythonRuntime(version, new MainInterpreter(PyInterpreterState_Main()));
-            // the arena allocator is swapped while no context runs Python yet
-            instance.main.call(in -> ArenaAccounting.install());
+            instance = new PythonRuntime(version, new MainInterpreter(PyInterpreterState_Main(), DEFAULT_MAIN_LANES));
             return instance;
         } catch (RuntimeException e) {
             failure = e;
@@ -142,11 +143,6 @@ public final class PythonRuntime implements Interpreters {
         } catch (Throwable t) {
             throw new IllegalStateException("setenv(" + name + ") failed", t);
         }
-    }
-
-    /** Per-interpreter arena accounting (installed when the runtime starts). */
-    static ArenaAccounting arenas() {
-        return ArenaAccounting.install();
     }
 
     @Override

@@ -8,6 +8,7 @@ import java.lang.foreign.ValueLayout;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import io.pyhost.spi.SubInterpreterConfig;
@@ -32,7 +33,8 @@ public final class SubInterpreter extends PythonInterpreter {
     private final Object lifecycle = new Object(); // orders interrupts against the interpreter's end
     private final CompletableFuture<Void> ended = new CompletableFuture<>();
     private volatile boolean closing;
-    private final java.util.concurrent.atomic.AtomicBoolean memoryErrorPending = new java.util.concurrent.atomic.AtomicBoolean();
+    private boolean ending;            // guarded by lifecycle: no new helper thread state may enter
+    private int helpersActive;         // guarded by lifecycle: thread states of other threads (interrupters) in this interpreter
     private MemorySegment tstate;      // the sub-interpreter's thread state, used by `thread` only
     private MemorySegment interpState; // guarded by lifecycle once created
     private long id = -1;
@@ -97,17 +99,76 @@ public final class SubInterpreter extends PythonInterpreter {
         try {
             serve();
         } finally {
-            synchronized (lifecycle) {
-                PyEval_RestoreThread(tstate);
-                releaseObjects(); // not needed for memory (the interpreter frees all), but drops Java's handles
-                long state = interpState.address();
-                Py_EndInterpreter(tstate);
-                PythonRuntime.arenas().uncap(state);
-                interpState = null;
-            }
+            end();
             PyEval_RestoreThread(mainTstate);
             PyGILState_Release(gilState);
             ended.complete(null);
+        }
+    }
+
+    /**
+     * Ends the interpreter, on its own thread, holding nothing. Py_EndInterpreter joins the
+     * interpreter's non-daemon Python threads and aborts the process if another thread state is
+     * still attached to it, so first: no interrupter may hold a thread state here, and every
+     * Python thread is asked to stop ({@code SystemExit}, repeated) until none is left. A thread
+     * that never stops (blocked in C) keeps this thread waiting: the interpreter is abandoned,
+     * never ended under it; its closer stopped waiting at its own bound.
+     */
+    private void end() {
+        synchronized (lifecycle) {
+            ending = true;
+            boolean interrupted = false;
+            while (helpersActive > 0) {
+                try {
+                    lifecycle.wait();
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        MemoryWatch.forget(this);
+        PyEval_RestoreThread(tstate);
+        stopPythonThreads();
+        releaseObjects(); // not needed for memory (the interpreter frees all), but drops Java's handles
+        synchronized (lifecycle) {
+            interpState = null;
+        }
+        Py_EndInterpreter(tstate); // returns with no thread state current
+    }
+
+    /** GIL held, on return too: raises SystemExit in every other Python thread until none is left. */
+    private void stopPythonThreads() {
+        long pause = 10;
+        for (List<Long> others; !(others = otherPythonThreads()).isEmpty(); ) {
+            for (long ident : others) {
+                PyThreadState_SetAsyncExc(ident, PyExc_SystemExit);
+            }
+            PyEval_SaveThread(); // let them run into it
+            try {
+                Thread.sleep(pause);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            pause = Math.min(1000, pause * 2);
+            PyEval_RestoreThread(tstate);
+        }
+    }
+
+    /** Idents of this interpreter's live threading threads other than this one. GIL held. */
+    @SuppressWarnings("unchecked")
+    private List<Long> otherPythonThreads() {
+        MemorySegment result = PyObject_CallObject(helper("other_threads"), MemorySegment.NULL);
+        if (result.address() == 0) {
+            PyErr_Clear(); // a broken threading module: no threads we could name
+            return List.of();
+        }
+        try {
+            return (List<Long>) (List<?>) Values.toJava(result);
+        } finally {
+            Py_DecRef(result);
         }
     }
 
@@ -151,26 +212,38 @@ public final class SubInterpreter extends PythonInterpreter {
     }
 
     @Override
-    public boolean interrupt(InflightCall call) {
-        return raiseIn(call, PyExc_KeyboardInterrupt, null);
-    }
-
-    private boolean raiseIn(InflightCall call, MemorySegment type, String because) {
+    boolean withGil(Runnable action) {
+        MemorySegment state;
         synchronized (lifecycle) {
-            if (interpState == null) {
+            if (ending || interpState == null) {
                 return false;
             }
+            helpersActive++;
+            state = interpState;
+        }
+        try {
             // A short-lived thread state of this interpreter on the calling thread: taking the
             // interpreter's GIL makes the running call pause at its next eval-breaker check.
-            MemorySegment helperState = PyThreadState_New(interpState);
+            MemorySegment helperState = PyThreadState_New(state);
             PyEval_RestoreThread(helperState);
             try {
-                return call.raise(type, because);
+                action.run();
             } finally {
                 PyThreadState_Clear(helperState);
                 PyThreadState_DeleteCurrent();
             }
+            return true;
+        } finally {
+            synchronized (lifecycle) {
+                helpersActive--;
+                lifecycle.notifyAll();
+            }
         }
+    }
+
+    @Override
+    void interrupterExits() {
+        // its thread states here were short-lived: nothing is left to release
     }
 
     @Override
@@ -194,63 +267,96 @@ public final class SubInterpreter extends PythonInterpreter {
     }
 
     /**
-     * Holds this interpreter to {@code bytes} of obmalloc arenas: crossing it raises
-     * {@code MemoryError} in the running call (raised by {@link MemoryGuard} from another thread,
-     * never from inside the allocator).
+     * Holds this interpreter to {@code bytes} of obmalloc arenas (see {@link MemoryWatch}): past
+     * it the running call gets {@code MemoryError}. The interpreter's Python may no longer start
+     * threads (a thread could allocate while no call runs, out of the cap's reach).
      *
-     * @throws IllegalStateException the interpreter shares the main allocator
+     * @throws IllegalStateException the interpreter shares the main allocator, or this CPython's
+     *                               arena count cannot be read
      */
-    public void limitMemory(long bytes) {
+    public void limitMemory(long bytes, io.pyhost.spi.PythonVersion version) {
         if (!ownAllocator()) {
             throw new IllegalStateException("an interpreter that shares the main allocator cannot be capped");
         }
-        long state;
+        String unsupported = MemoryWatch.unsupportedOn(version);
+        if (unsupported != null) {
+            throw new IllegalStateException(unsupported);
+        }
+        MemorySegment counter;
         synchronized (lifecycle) {
-            if (interpState == null) {
+            if (interpState == null || ending) {
                 throw new IllegalStateException("the sub-interpreter was closed");
             }
-            state = interpState.address();
+            counter = MemoryWatch.counterOf(interpState);
         }
-        String because = "the context exceeded its memory limit of " + bytes + " bytes";
-        PythonRuntime.arenas().cap(state, bytes, total -> overCap(because));
+        call(in -> {
+            MemoryWatch.verifyCounter(counter);
+            MemorySegment args = PyTuple_New(1);
+            PyTuple_SetItem(args, 0, Values.toPython(
+                    "a context with a memory limit cannot start threads: pyhost counts its memory while a call runs"));
+            MemorySegment done = PyObject_CallObject(helper("refuse_threads"), args);
+            Py_DecRef(args);
+            if (done.address() == 0) {
+                throw PyErrors.fetch(in, null);
+            }
+            Py_DecRef(done);
+            return null;
+        });
+        MemoryWatch.watch(this, counter, bytes);
     }
 
-    /**
-     * From the arena allocator, on the allocating thread, holding this interpreter's GIL. When
-     * that thread runs the context's call, the MemoryError is set on it right here (an async
-     * exception: a pointer swap and a flag, no allocation), so it lands at the next bytecode
-     * boundary however busy the machine is. Any other thread of the interpreter gets it through
-     * {@link MemoryGuard}.
-     */
-    private void overCap(String because) {
+    /** From {@link MemoryWatch}, without the GIL: the interpreter holds more than its cap. */
+    void overCap(long bytes) {
         InflightCall call = running();
-        if (call != null && call.runsOnCurrentThread()) {
-            call.raise(PyExc_MemoryError, because);
-        } else if (memoryErrorPending.compareAndSet(false, true)) { // one request at a time, not one per arena
-            MemoryGuard.raise(this, because);
+        if (call != null) {
+            raiseOnce(call, PyExc_MemoryError, "the context exceeded its memory limit of " + bytes + " bytes");
         }
     }
 
-    /** From {@link MemoryGuard}: raises MemoryError in the call running now, if any. */
-    boolean raiseInRunningCall(MemorySegment type, String because) {
-        memoryErrorPending.set(false);
-        InflightCall call = running();
-        return call != null && raiseIn(call, type, because);
-    }
-
-    /** Ends the interpreter on its thread after the calls already queued; waits for it. Idempotent. */
+    /** {@link #close(Duration)} with {@link #CLOSE_BOUND}. */
     @Override
     public void close() {
+        close(CLOSE_BOUND);
+    }
+
+    /** How long {@link #close()} waits for the interpreter to end before leaving it behind. */
+    public static final Duration CLOSE_BOUND = Duration.ofMillis(Long.getLong("pyhost.close.timeoutMillis", 5000));
+
+    /**
+     * Ends the interpreter on its thread after the calls already queued; waits for that up to
+     * {@code bound}. Idempotent. Returns whether it ended; if not (a call or a Python thread is
+     * stuck in C code), the interpreter thread goes on trying by itself and ends the interpreter
+     * once it can; {@link #ended()} completes then.
+     */
+    @Override
+    public boolean close(Duration bound) {
         synchronized (lifecycle) {
             if (!closing) {
                 closing = true;
                 lane.offer(END);
             }
         }
-        if (Thread.currentThread() != lane.thread()) {
-            ended.join();
-            joinQuietly(lane.thread()); // so that "no pyhost thread left" holds the moment close returns
+        if (Thread.currentThread() == lane.thread()) {
+            return false;
         }
+        try {
+            ended.get(bound.toNanos(), java.util.concurrent.TimeUnit.NANOSECONDS);
+        } catch (java.util.concurrent.TimeoutException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        } catch (ExecutionException e) {
+            // never completed exceptionally
+        }
+        joinQuietly(lane.thread()); // so that "no pyhost thread left" holds the moment close returns
+        return true;
+    }
+
+    /** Completes when the interpreter has ended (or failed to start). */
+    @Override
+    public CompletableFuture<Void> ended() {
+        return ended;
     }
 
     private static void joinQuietly(Thread thread) {

@@ -20,7 +20,12 @@ import java.util.Set;
 
 /**
  * Converts values between Java and Python, as {@link io.pyhost.api.PyContext} documents.
- * GIL held for every method. Containers nested deeper than {@value #MAX_DEPTH} levels and
+ * GIL held for every method.
+ *
+ * <p>Python to Java may run Python code ({@code str()} of an unknown object, a set's iterator),
+ * and that code may change or free what is being converted. So every container and item is held
+ * as an owned reference while it is converted, never as a borrowed pointer across a call that
+ * can run Python; a container that changes size meanwhile is refused. Containers nested deeper than {@value #MAX_DEPTH} levels and
  * containers that contain themselves are refused with {@link IllegalArgumentException} in both
  * directions.
  */
@@ -174,33 +179,57 @@ public final class Values {
 
     private static List<Object> sequence(MemorySegment o, boolean list, int depth, Set<Long> path) {
         enter(o, list ? "list" : "tuple", depth, path);
-        long n = list ? PyList_Size(o) : PyTuple_Size(o);
-        List<Object> out = new ArrayList<>((int) Math.min(n, 1 << 20));
-        for (long i = 0; i < n; i++) {
-            MemorySegment item = list ? PyList_GetItem(o, i) : PyTuple_GetItem(o, i); // borrowed
-            if (item.address() == 0) {
-                throw new ConversionException(); // a list shrunk by a finalizer during conversion
+        try {
+            long n = list ? PyList_Size(o) : PyTuple_Size(o);
+            List<Object> out = new ArrayList<>((int) Math.min(n, 1 << 20));
+            for (long i = 0; i < n; i++) {
+                if (list && PyList_Size(o) != n) {
+                    throw new IllegalArgumentException("a Python list changed size while it was converted");
+                }
+                MemorySegment item = list ? PyList_GetItem(o, i) : PyTuple_GetItem(o, i); // borrowed...
+                if (item.address() == 0) {
+                    throw new ConversionException();
+                }
+                Py_IncRef(item); // ...and owned while its conversion may run Python
+                try {
+                    out.add(toJava(item, depth + 1, path));
+                } finally {
+                    Py_DecRef(item);
+                }
             }
-            out.add(toJava(item, depth + 1, path));
+            return out;
+        } finally {
+            leave(o, path);
         }
-        path.remove(o.address());
-        return out;
     }
 
     private static Map<Object, Object> dict(MemorySegment o, int depth, Set<Long> path) {
         enter(o, "dict", depth, path);
-        Map<Object, Object> out = new LinkedHashMap<>();
         try (Arena arena = Arena.ofConfined()) {
+            Map<Object, Object> out = new LinkedHashMap<>();
+            long size = PyDict_Size(o);
             MemorySegment pos = arena.allocate(ValueLayout.JAVA_LONG);
             MemorySegment key = arena.allocate(ValueLayout.ADDRESS);
             MemorySegment value = arena.allocate(ValueLayout.ADDRESS);
-            while (PyDict_Next(o, pos, key, value) != 0) { // borrowed key and value
-                out.put(toJava(key.get(ValueLayout.ADDRESS, 0), depth + 1, path),
-                        toJava(value.get(ValueLayout.ADDRESS, 0), depth + 1, path));
+            while (PyDict_Next(o, pos, key, value) != 0) {
+                MemorySegment k = key.get(ValueLayout.ADDRESS, 0);   // borrowed...
+                MemorySegment v = value.get(ValueLayout.ADDRESS, 0);
+                Py_IncRef(k); // ...and owned while their conversion may run Python
+                Py_IncRef(v);
+                try {
+                    out.put(toJava(k, depth + 1, path), toJava(v, depth + 1, path));
+                } finally {
+                    Py_DecRef(k);
+                    Py_DecRef(v);
+                }
+                if (PyDict_Size(o) != size) {
+                    throw new IllegalArgumentException("a Python dict changed size while it was converted");
+                }
             }
+            return out;
+        } finally {
+            leave(o, path);
         }
-        path.remove(o.address());
-        return out;
     }
 
     private static Set<Object> set(MemorySegment o, int depth, Set<Long> path) {
@@ -208,6 +237,7 @@ public final class Values {
         Set<Object> out = new LinkedHashSet<>();
         MemorySegment iterator = PyObject_GetIter(o);
         if (iterator.address() == 0) {
+            leave(o, path);
             throw new ConversionException();
         }
         try {
@@ -219,15 +249,16 @@ public final class Values {
                 }
             }
             if (PyErr_Occurred().address() != 0) {
-                throw new ConversionException();
+                throw new ConversionException(); // e.g. "Set changed size during iteration"
             }
         } finally {
             Py_DecRef(iterator);
+            leave(o, path);
         }
-        path.remove(o.address());
         return out;
     }
 
+    /** Checks depth and cycles, and holds the container (a new reference) until {@link #leave}. */
     private static void enter(MemorySegment o, String kind, int depth, Set<Long> path) {
         if (depth >= MAX_DEPTH) {
             throw new IllegalArgumentException("Python value nested deeper than " + MAX_DEPTH + " levels");
@@ -235,6 +266,12 @@ public final class Values {
         if (!path.add(o.address())) {
             throw new IllegalArgumentException("Python " + kind + " contains itself; a cycle cannot be converted");
         }
+        Py_IncRef(o);
+    }
+
+    private static void leave(MemorySegment o, Set<Long> path) {
+        path.remove(o.address());
+        Py_DecRef(o);
     }
 
     // ------------------------------------------------------------------ Java -> Python

@@ -203,3 +203,28 @@ def enter_sandbox():
 
 def leave_sandbox():
     _sandboxed_threads.discard(_thread.get_ident())
+
+
+# ---- threads of an interpreter pyhost ends or caps ----
+
+def other_threads():
+    """Idents of the threads Py_EndInterpreter would wait for: this interpreter's live, non-daemon
+    threading threads other than the caller's and the interpreter's main one (for SystemExit)."""
+    threading = sys.modules.get('threading')
+    if threading is None:
+        return []
+    me = threading.get_ident()
+    main = threading.main_thread()
+    return [t.ident for t in threading.enumerate()
+            if t.ident is not None and t.ident != me and t is not main and not t.daemon
+            and not isinstance(t, threading._DummyThread)]
+
+
+def refuse_threads(message):
+    """Refuses thread creation in this interpreter from now on (audit hooks cannot be removed).
+
+    The hook keeps no state: its message is a default value and the events are constants."""
+    def refuse_threads_hook(event, args, _message=message):
+        if event == '_thread.start_new_thread' or event == '_thread.start_joinable_thread':
+            raise RuntimeError(_message)
+    sys.addaudithook(refuse_threads_hook)
