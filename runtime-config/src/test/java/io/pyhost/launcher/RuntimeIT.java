@@ -11,16 +11,18 @@ import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.util.ArrayList;
+import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
-import java.util.stream.Stream;
 
 import org.junit.Rule;
 import org.junit.Test;
 import org.junit.rules.TemporaryFolder;
+
+import io.pyhost.launcher.HeadlessRuntime.Run;
 
 /**
  * The assembled runtime (target/runtime) as a user runs it: the launcher in its own JVM with the
@@ -29,15 +31,11 @@ import org.junit.rules.TemporaryFolder;
  * the embedded CPython. Every wait is bounded; none sleeps a fixed time.
  */
 public class RuntimeIT {
-    private static final Path RUNTIME = Path.of(System.getProperty("pyhost.runtime.dir", "target/runtime")).toAbsolutePath();
-    private static final Path CONF = Path.of(System.getProperty("pyhost.conf.dir", ".")).toAbsolutePath();
+    private static final Path RUNTIME = HeadlessRuntime.RUNTIME;
     private static final long TIMEOUT_SECONDS = 90;
 
     @Rule
     public TemporaryFolder folder = new TemporaryFolder();
-
-    private record Run(int status, String out, String err) {
-    }
 
     @Test
     public void evalPrintsTheValueAsPythonWould() throws Exception {
@@ -97,7 +95,7 @@ public class RuntimeIT {
     public void interactiveShellConfigEditsAndDeployHotSwap() throws Exception {
         Path runtime = folder.newFolder("runtime").toPath();
         Path owngil = null;
-        for (Path source : walk(RUNTIME, p -> Files.isRegularFile(p) && !RUNTIME.relativize(p).startsWith("work")
+        for (Path source : HeadlessRuntime.walk(RUNTIME, p -> Files.isRegularFile(p) && !RUNTIME.relativize(p).startsWith("work")
                 && !RUNTIME.relativize(p).startsWith("conf"))) {
             Path target = runtime.resolve(RUNTIME.relativize(source).toString());
             if (target.getFileName().toString().startsWith("pyhost-strategy-owngil")) {
@@ -111,7 +109,7 @@ public class RuntimeIT {
         Path conf = copyConf();
         Path deploy = conf.resolve("deploy");
 
-        Process process = launcher(runtime, conf, List.of()).start();
+        Process process = HeadlessRuntime.launcher(runtime, conf, List.of()).start();
         try (Console console = new Console(process)) {
             console.awaitOutput(s -> s.contains("answers 1 + 1 = 2"), "the first line where Python answers");
 
@@ -141,47 +139,19 @@ public class RuntimeIT {
     // ---- helpers
 
     private Run headless(String line, String... vars) throws Exception {
-        List<String> args = new ArrayList<>(List.of("-c", line));
+        Map<String, String> named = new LinkedHashMap<>();
         for (String var : vars) {
-            args.add("--var");
-            args.add(var);
+            named.put(var.substring(0, var.indexOf('=')), var.substring(var.indexOf('=') + 1));
         }
-        Path out = folder.newFile().toPath();
-        Path err = folder.newFile().toPath();
-        Process process = launcher(RUNTIME, copyConf(), args).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
-        process.getOutputStream().close();
-        if (!process.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
-            process.destroyForcibly();
-            fail("the launcher did not end within " + TIMEOUT_SECONDS + " s: " + Files.readString(err));
+        Run run = HeadlessRuntime.headless(folder.newFolder().toPath(), Duration.ofSeconds(TIMEOUT_SECONDS), line, named);
+        if (run.timedOut()) {
+            fail("the launcher did not end within " + TIMEOUT_SECONDS + " s: " + run.err());
         }
-        return new Run(process.exitValue(), Files.readString(out), Files.readString(err));
+        return run;
     }
 
     private Path copyConf() throws IOException {
-        Path conf = folder.newFolder().toPath();
-        Files.copy(CONF.resolve("launcher.properties"), conf.resolve("launcher.properties"));
-        Files.createDirectories(conf.resolve("config"));
-        for (Path cfg : walk(CONF.resolve("config"), p -> p.toString().endsWith(".cfg"))) {
-            Files.copy(cfg, conf.resolve("config").resolve(cfg.getFileName()), StandardCopyOption.REPLACE_EXISTING);
-        }
-        return conf;
-    }
-
-    private static ProcessBuilder launcher(Path runtime, Path conf, List<String> args) {
-        List<String> command = new ArrayList<>();
-        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        command.addAll(List.of(System.getProperty("pyhost.jvm.flags",
-                "--enable-native-access=ALL-UNNAMED --illegal-native-access=deny --sun-misc-unsafe-memory-access=allow").trim().split("\\s+")));
-        command.add("-Dpyhost.runtime=" + runtime);
-        command.addAll(List.of("-cp", runtime.resolve("lib") + "/*", "io.pyhost.launcher.Launcher", "--conf", conf.toString()));
-        command.addAll(args);
-        return new ProcessBuilder(command);
-    }
-
-    private static List<Path> walk(Path dir, Predicate<Path> filter) throws IOException {
-        try (Stream<Path> all = Files.walk(dir)) {
-            return all.filter(filter).sorted().toList();
-        }
+        return HeadlessRuntime.copyConf(folder.newFolder().toPath());
     }
 
     /** The interactive shell: commands in through stdin, output collected from stdout and stderr. */
