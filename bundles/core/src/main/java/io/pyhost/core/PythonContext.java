@@ -31,7 +31,8 @@ import io.pyhost.core.bridge.Values;
  * <p>The busy rule: a call never waits for the permit longer than its own timeout. While the
  * call holding the permit is <em>overdue</em> (past its timeout, interrupted, still running:
  * blocked in C), a call without a timeout, which would otherwise queue behind it for as long as
- * the C code runs, fails at once with {@link ContextBusyException}; a call with a timeout waits
+ * the C code runs, fails with {@link ContextBusyException} once that call is a second past its
+ * timeout; a call with a timeout waits
  * for it within that timeout and then fails with {@code TimeoutError} naming when the context
  * became busy.
  */
@@ -39,6 +40,11 @@ final class PythonContext implements PyContext {
     private static final AtomicLong IDS = new AtomicLong();
     /** How often a caller waiting for the permit looks whether the running call became overdue. */
     private static final long BUSY_CHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
+    /**
+     * How long an interrupted call may go on past its timeout before a caller without a timeout
+     * stops waiting for it: enough for an interrupt to land on a busy machine (it needs the GIL).
+     */
+    private static final long OVERDUE_GRACE_NANOS = TimeUnit.SECONDS.toNanos(1);
 
     private final long id = IDS.incrementAndGet();
     private final String mode;
@@ -376,7 +382,7 @@ final class PythonContext implements PyContext {
 
     private void failIfOverdue() {
         InflightCall running = current;
-        if (running != null && running.timedOut() && running.state() != InflightCall.State.ENDED) {
+        if (running != null && running.nanosPastTimeout() > OVERDUE_GRACE_NANOS && running.state() != InflightCall.State.ENDED) {
             Instant since = running.startedAt();
             throw new ContextBusyException("context " + id + " (" + mode + ") is busy since " + since
                     + " with a call that ran past its timeout and has not stopped although interrupted (it is blocked in C code);"

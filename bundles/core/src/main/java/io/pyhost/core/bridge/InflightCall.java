@@ -23,6 +23,7 @@ public final class InflightCall {
     private long ident;                      // Python thread ident of the thread running the call
     private boolean raised;                  // an async exception was set and may not have been delivered yet
     private volatile boolean timedOut;
+    private volatile long timedOutAtNanos;
     private volatile boolean interruptRequested;
     private volatile Instant startedAt;
     private volatile String raisedBecause;   // why pyhost raised an exception into the call, if it did
@@ -95,7 +96,13 @@ public final class InflightCall {
 
     /** Marks that the interrupt, if any, came from the call's timeout. */
     public void markTimedOut() {
+        timedOutAtNanos = System.nanoTime();
         timedOut = true;
+    }
+
+    /** Nanoseconds since the call's timeout passed (0 if it has not). */
+    public long nanosPastTimeout() {
+        return timedOut ? System.nanoTime() - timedOutAtNanos : 0;
     }
 
     /** Whether the call was interrupted because it ran past its timeout. */
