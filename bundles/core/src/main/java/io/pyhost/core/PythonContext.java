@@ -41,13 +41,14 @@ final class PythonContext implements PyContext {
     private final Semaphore permit = new Semaphore(1, true);
     private final AtomicLong calls = new AtomicLong();
     private final java.util.function.Consumer<PythonContext> onClose;
-    private final boolean sandboxEachCall; // worker mode: the shared interpreter's hook checks the calling thread
+    /** Worker mode, sandboxed: the main interpreter's set of sandboxed threads (borrowed); else null. */
+    private final MemorySegment sandboxThreads;
     private volatile InflightCall current;
     private volatile String closedBecause;
 
     PythonContext(String mode, PythonInterpreter interpreter, MemorySegment globals, Duration callTimeout, Object owner,
-            boolean sandboxEachCall, java.util.function.Consumer<PythonContext> onClose) {
-        this.sandboxEachCall = sandboxEachCall;
+            MemorySegment sandboxThreads, java.util.function.Consumer<PythonContext> onClose) {
+        this.sandboxThreads = sandboxThreads;
         this.mode = mode;
         this.interpreter = interpreter;
         this.globals = globals;
@@ -265,16 +266,14 @@ final class PythonContext implements PyContext {
                 }
                 current = call;
                 calls.incrementAndGet();
-                if (sandboxEachCall) {
-                    Sandbox.enter(in);
-                }
+                boolean entered = sandboxThreads != null && Sandbox.enter(in, sandboxThreads);
                 try {
                     return task.run(in, call);
                 } catch (Values.ConversionException e) {
                     throw PyErrors.fetch(in, call); // before anything else calls into Python
                 } finally {
-                    if (sandboxEachCall) {
-                        Sandbox.leave(in);
+                    if (entered) {
+                        Sandbox.leave(in, sandboxThreads);
                     }
                 }
             } finally {
