@@ -40,8 +40,9 @@ import io.pyhost.launcher.HeadlessRuntime.Run;
  * <p>Every case must end on its own within {@link #CASE_TIMEOUT} (else it is killed and fails),
  * leave no HotSpot crash log, exit with 0, 1 or 2 (never 3, never a signal's 128+n), and show
  * what its expectation says. Sandbox cases also check that the file the escape would create does
- * not exist. The sandbox escapes (commit 5a4d2f3) join the corpus with the sandbox hardening of
- * issue 11, which has not landed yet.
+ * not exist. The sandbox cases run in owngil only: the headless command has no option to turn
+ * the sandbox on in worker or subinterp mode (owngil has it on by default); core's SandboxTest
+ * covers the other modes in-process.
  *
  * <p>All cases run first, {@value #DEFAULT_PARALLEL} JVMs at a time ({@code -Dpyhost.corpus.parallel}),
  * and a table of case, mode, status and seconds goes to stdout; then each case is one JUnit test
@@ -213,6 +214,60 @@ public class ContainmentIT {
             holder = [s]
             """;
 
+    /** Every sandboxed escape that could run a process leaves {marker} behind if it succeeds. */
+    private static final String SANDBOX_FORK_EXEC = """
+            import _posixsubprocess, os, shutil
+            touch = shutil.which('touch').encode()
+            r, w = os.pipe()
+            pid = _posixsubprocess.fork_exec([touch, b'{marker}'], [touch], True, (), None, None,
+                    -1, -1, -1, -1, -1, -1, r, w, False, False, -1, None, None, None, -1, None)
+            os.waitpid(pid, 0)
+            """;
+    private static final String SANDBOX_CTYPES = """
+            import ctypes
+            ctypes.CDLL(None).system(b'touch {marker}')
+            """;
+    private static final String SANDBOX_AUDIT_REPLACED = """
+            import sys, subprocess
+            sys.audit = lambda *args: None
+            subprocess.run(['touch', '{marker}'])
+            """;
+    /** Whatever of the hook's state Python can reach through the garbage collector is switched off. */
+    private static final String SANDBOX_HOOK_STATE = """
+            import gc, os
+            def flip(o):
+                if isinstance(o, dict) and any(isinstance(k, str) and 'sandbox' in k for k in o):
+                    for k, v in list(o.items()):
+                        if v is True:
+                            o[k] = False
+                            yield k
+                        elif isinstance(v, (set, frozenset)) and isinstance(k, str) and k.isupper():
+                            o[k] = frozenset()
+                            yield k
+                elif callable(o) and hasattr(o, '__code__') and 'sandbox' in o.__qualname__ + o.__code__.co_filename:
+                    for cell in o.__closure__ or ():
+                        if cell.cell_contents is True:
+                            cell.cell_contents = False
+                            yield 'a cell of ' + o.__qualname__
+                    if o.__code__.co_argcount == 2:
+                        o.__code__ = (lambda event, args: None).__code__
+                        yield 'the code of ' + o.__qualname__
+            flipped = []
+            try:
+                objects = gc.get_objects()
+            except Exception as e:
+                print('gc.get_objects:', repr(e))
+                objects = []
+            for o in objects:
+                try:
+                    flipped.extend(flip(o))
+                except Exception as e:
+                    flipped.append(repr(e))
+            print('flipped', flipped)
+            os.system('touch {marker}')
+            """;
+    private static final String SANDBOX_REFUSED = "(?i)sandbox";
+
     private static List<Case> corpus() {
         List<Case> cases = new ArrayList<>();
         for (String mode : MODES) {
@@ -227,6 +282,19 @@ public class ContainmentIT {
             cases.add(new Case("convert-dict-value-deletes", mode, DICT_VALUE_DELETES, true, "d", Expect.ANSWERS, null));
             cases.add(new Case("convert-set-clears", mode, SET_CLEARS, true, "holder", Expect.ANSWERS, null));
         }
+        String sandboxed = "owngil";
+        cases.add(new Case("sandbox-fork-exec", sandboxed, null, false, SANDBOX_FORK_EXEC, Expect.RAISES, SANDBOX_REFUSED));
+        cases.add(new Case("sandbox-ctypes-system", sandboxed, null, false, SANDBOX_CTYPES, Expect.RAISES, SANDBOX_REFUSED));
+        cases.add(new Case("sandbox-audit-replaced", sandboxed, null, false, SANDBOX_AUDIT_REPLACED, Expect.RAISES, SANDBOX_REFUSED));
+        cases.add(new Case("sandbox-hook-state-flipped", sandboxed, null, false, SANDBOX_HOOK_STATE, Expect.RAISES, SANDBOX_REFUSED));
+        cases.add(new Case("sandbox-os-exit", sandboxed, null, false, "import os\nos._exit(3)\n", Expect.RAISES, SANDBOX_REFUSED));
+        cases.add(new Case("sandbox-os-kill", sandboxed, null, false, "import os\nos.kill(os.getpid(), 9)\n", Expect.RAISES, SANDBOX_REFUSED));
+        cases.add(new Case("sandbox-os-abort", sandboxed, null, false, "import os\nos.abort()\n", Expect.RAISES, SANDBOX_REFUSED));
+        cases.add(new Case("sandbox-raise-signal", sandboxed, null, false, "import signal\nsignal.raise_signal(signal.SIGSEGV)\n",
+                Expect.RAISES, SANDBOX_REFUSED));
+        // an own-GIL interpreter cannot import faulthandler (single-phase init): refused either way
+        cases.add(new Case("sandbox-faulthandler", sandboxed, null, false, "import faulthandler\nfaulthandler._sigsegv()\n",
+                Expect.RAISES, SANDBOX_REFUSED + "|module faulthandler does not support loading in subinterpreters"));
         String only = System.getProperty("pyhost.corpus.cases", "");
         if (!only.isBlank()) {
             Pattern pattern = Pattern.compile(only);

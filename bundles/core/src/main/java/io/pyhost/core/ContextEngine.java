@@ -50,6 +50,10 @@ public final class ContextEngine {
     record Opened(PythonInterpreter interpreter, MemorySegment globals) {
     }
 
+    /** A context's globals (owned) and, in worker mode with the sandbox on, the set of sandboxed threads (borrowed). */
+    private record Finished(MemorySegment globals, MemorySegment sandboxThreads) {
+    }
+
     public ContextEngine(PythonRuntime runtime, PreloadRegistry preload, Duration defaultCallTimeout) {
         this.runtime = Objects.requireNonNull(runtime, "runtime");
         this.preload = Objects.requireNonNull(preload, "preload");
@@ -112,19 +116,19 @@ public final class ContextEngine {
         if (options.memoryLimit() != null) {
             limitMemory(mode, interpreter, pooled, options.memoryLimit());
         }
-        MemorySegment globals;
+        Finished finished;
         if (interpreter.isMain()) {
             synchronized (mainPreloadLock) {
-                globals = prepareOrClose(interpreter, in -> finish(in, shared(in, snapshot), options.preload(), sandbox));
+                finished = prepareOrClose(interpreter, in -> finish(in, shared(in, snapshot), options.preload(), sandbox));
             }
         } else {
             MemorySegment ready = pooled != null ? pooled.globals() : null;
-            globals = prepareOrClose(interpreter,
+            finished = prepareOrClose(interpreter,
                     in -> finish(in, ready != null ? ready : shared(in, snapshot), options.preload(), sandbox));
         }
         Duration timeout = options.callTimeout() != null ? options.callTimeout() : defaultCallTimeout;
-        PythonContext context = new PythonContext(mode, interpreter, globals, timeout, owner, sandbox && interpreter.isMain(),
-                closeTimeout, this::closed);
+        PythonContext context = new PythonContext(mode, interpreter, finished.globals(), timeout, owner,
+                finished.sandboxThreads(), closeTimeout, this::closed);
         open.add(context);
         String gone = closedBecause != null ? closedBecause : retired.get(owner);
         if (gone != null) { // closeAll or closeOwnedBy ran while this context was being made
@@ -171,7 +175,7 @@ public final class ContextEngine {
     }
 
     /** Runs a preparation; on failure a sub-interpreter is ended on its own thread. */
-    private static MemorySegment prepareOrClose(PythonInterpreter interpreter, io.pyhost.core.bridge.GilTask<MemorySegment> task) {
+    private static <T> T prepareOrClose(PythonInterpreter interpreter, io.pyhost.core.bridge.GilTask<T> task) {
         try {
             return interpreter.call(task);
         } catch (RuntimeException e) {
@@ -207,24 +211,20 @@ public final class ContextEngine {
      * preload ran unsandboxed (it is the application's own code); the sandbox, if asked for,
      * covers the context preload and every later call.
      */
-    private static MemorySegment finish(PythonInterpreter in, MemorySegment globals, String contextPreload, boolean sandbox) {
+    private static Finished finish(PythonInterpreter in, MemorySegment globals, String contextPreload, boolean sandbox) {
         try {
-            if (sandbox) {
-                Sandbox.install(in, !in.isMain());
-            }
+            MemorySegment threads = sandbox ? Sandbox.install(in, !in.isMain()) : null;
             if (contextPreload != null && !contextPreload.isEmpty()) {
-                if (sandbox && in.isMain()) {
-                    Sandbox.enter(in);
-                }
+                boolean entered = threads != null && Sandbox.enter(in, threads);
                 try {
                     runContextPreload(in, globals, contextPreload);
                 } finally {
-                    if (sandbox && in.isMain()) {
-                        Sandbox.leave(in);
+                    if (entered) {
+                        Sandbox.leave(in, threads);
                     }
                 }
             }
-            return globals;
+            return new Finished(globals, threads);
         } catch (RuntimeException e) {
             Py_DecRef(globals);
             throw e;

@@ -56,7 +56,8 @@ final class PythonContext implements PyContext {
     private final Semaphore permit = new Semaphore(1, true);
     private final AtomicLong calls = new AtomicLong();
     private final java.util.function.Consumer<PythonContext> onClose;
-    private final boolean sandboxEachCall; // worker mode: the shared interpreter's hook checks the calling thread
+    /** Worker mode, sandboxed: the main interpreter's set of sandboxed threads (borrowed); else null. */
+    private final MemorySegment sandboxThreads;
     private final Duration closeTimeout;
     private final java.util.concurrent.atomic.AtomicBoolean globalsReleased = new java.util.concurrent.atomic.AtomicBoolean();
     private final java.util.concurrent.CompletableFuture<Void> released = new java.util.concurrent.CompletableFuture<>();
@@ -64,9 +65,9 @@ final class PythonContext implements PyContext {
     private volatile String closedBecause;
 
     PythonContext(String mode, PythonInterpreter interpreter, MemorySegment globals, Duration callTimeout, Object owner,
-            boolean sandboxEachCall, Duration closeTimeout, java.util.function.Consumer<PythonContext> onClose) {
+            MemorySegment sandboxThreads, Duration closeTimeout, java.util.function.Consumer<PythonContext> onClose) {
         this.closeTimeout = closeTimeout;
-        this.sandboxEachCall = sandboxEachCall;
+        this.sandboxThreads = sandboxThreads;
         this.mode = mode;
         this.interpreter = interpreter;
         this.globals = globals;
@@ -290,16 +291,14 @@ final class PythonContext implements PyContext {
         GilTask<T> work = in -> { // runs only once the call started (see PythonInterpreter.runAttached)
             try {
                 calls.incrementAndGet();
-                if (sandboxEachCall) {
-                    Sandbox.enter(in);
-                }
+                boolean entered = sandboxThreads != null && Sandbox.enter(in, sandboxThreads);
                 try {
                     return task.run(in, call);
                 } catch (Values.ConversionException e) {
                     throw PyErrors.fetch(in, call); // before anything else calls into Python
                 } finally {
-                    if (sandboxEachCall) {
-                        Sandbox.leave(in);
+                    if (entered) {
+                        Sandbox.leave(in, sandboxThreads);
                     }
                 }
             } finally {

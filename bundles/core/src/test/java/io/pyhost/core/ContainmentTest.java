@@ -31,7 +31,12 @@ public class ContainmentTest extends EngineTest {
      * C code that holds its GIL for about 4 s on this machine (a catastrophic regex: no bytecode
      * boundary inside, so no interrupt lands until it returns), then ends by itself.
      */
-    private static final String C_LOOP = "__import__('re').match(r'(a+)+$', 'a' * 26 + 'b')";
+    private static final String C_LOOP = cLoop(26);
+
+    /** A catastrophic regex over {@code n} letters: each letter doubles its time. */
+    private static String cLoop(int n) {
+        return "__import__('re').match(r'(a+)+$', 'a' * " + n + " + 'b')";
+    }
     private static final Duration TIMEOUT = Duration.ofSeconds(1);
     private static final long SLACK_MILLIS = 1500;
 
@@ -48,7 +53,8 @@ public class ContainmentTest extends EngineTest {
         for (String mode : EmbeddedPython.MODES) {
             try (PyContext context = EmbeddedPython.create(engine, mode)) {
                 long start = System.nanoTime();
-                PyException e = assertThrows(PyException.class, () -> context.eval(C_LOOP, null, TIMEOUT));
+                // long enough (about 8 s) to still run after the busy checks below
+                PyException e = assertThrows(PyException.class, () -> context.eval(cLoop(28), null, TIMEOUT));
                 long took = millisSince(start);
                 assertTrue(mode + ": " + e, e.isTimeout());
                 assertEquals("TimeoutError", e.pythonType());
@@ -69,7 +75,7 @@ public class ContainmentTest extends EngineTest {
                 assertTrue("waited its own timeout only", millisSince(before) < 300 + SLACK_MILLIS);
 
                 // the C loop ends by itself; the context then serves calls again
-                awaitIdle(context, Duration.ofSeconds(20));
+                awaitIdle(context, Duration.ofSeconds(40));
                 assertEquals(2L, context.eval("1 + 1"));
             }
         }

@@ -16,6 +16,7 @@ import org.junit.Before;
 import org.junit.Test;
 
 import io.pyhost.api.ContextFactory;
+import io.pyhost.api.ContextOptions;
 import io.pyhost.api.PyContext;
 import io.pyhost.api.PyException;
 
@@ -63,7 +64,8 @@ public class InterpreterLifecycleTest extends EngineTest {
 
     @Test
     public void ownGilRefusesSingePhaseExtensionsAndStaysUsable() {
-        try (PyContext ctx = EmbeddedPython.create(engine, ContextFactory.OWNGIL)) {
+        // the interpreter's own rule, so without the sandbox (which refuses ctypes: SandboxTest)
+        try (PyContext ctx = EmbeddedPython.create(engine, ContextOptions.mode(ContextFactory.OWNGIL).withSandbox(false))) {
             PyException e = assertThrows(PyException.class, () -> ctx.exec("import readline"));
             assertEquals("ImportError", e.pythonType());
             assertTrue(e.pythonMessage(), e.pythonMessage().contains("does not support loading in subinterpreters"));

@@ -437,4 +437,16 @@ public final class CApi {
     public static MemorySegment PyImport_GetModule(MemorySegment a0) {
         try { return (MemorySegment) H_PyImport_GetModule.invokeExact(a0); } catch (Throwable t) { throw fail("PyImport_GetModule", t); }
     }
+    private static final MethodHandle H_PySet_Discard = required("PySet_Discard", FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.ADDRESS));
+    public static int PySet_Discard(MemorySegment a0, MemorySegment a1) {
+        try { return (int) H_PySet_Discard.invokeExact(a0, a1); } catch (Throwable t) { throw fail("PySet_Discard", t); }
+    }
+    private static final MethodHandle H_PySet_Contains = required("PySet_Contains", FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.ADDRESS));
+    public static int PySet_Contains(MemorySegment a0, MemorySegment a1) {
+        try { return (int) H_PySet_Contains.invokeExact(a0, a1); } catch (Throwable t) { throw fail("PySet_Contains", t); }
+    }
+    private static final MethodHandle H_PyLong_FromUnsignedLongLong = required("PyLong_FromUnsignedLongLong", FunctionDescriptor.of(ValueLayout.ADDRESS, ValueLayout.JAVA_LONG));
+    public static MemorySegment PyLong_FromUnsignedLongLong(long a0) {
+        try { return (MemorySegment) H_PyLong_FromUnsignedLongLong.invokeExact(a0); } catch (Throwable t) { throw fail("PyLong_FromUnsignedLongLong", t); }
+    }
 }

@@ -119,6 +119,7 @@ def format_exception(exc):
     """The traceback text CPython would print, without pyhost's own frames."""
     try:
         import traceback
+        _prune_sandbox_frames(exc)
         report = traceback.TracebackException.from_exception(exc)
         for part in _chain(report):
             part.stack = traceback.StackSummary.from_list(
@@ -126,6 +127,32 @@ def format_exception(exc):
         return ''.join(report.format())
     except BaseException:
         return ''
+
+
+def _prune_sandbox_frames(exc):
+    """Unlinks the frames of the sandbox's secret functions from the tracebacks of exc and the
+    exceptions it chains to (the hook refuses reading their code in sandboxed scope)."""
+    if not _sandbox_secret_globals:
+        return
+    seen = set()
+    pending = [exc]
+    while pending:
+        e = pending.pop()
+        if not isinstance(e, BaseException) or id(e) in seen:
+            continue
+        seen.add(id(e))
+        kept, count, tb = [], 0, e.__traceback__
+        while tb is not None:
+            count += 1
+            frame_globals = tb.tb_frame.f_globals
+            if not any(frame_globals is secret for secret in _sandbox_secret_globals):
+                kept.append(tb)
+            tb = tb.tb_next
+        if len(kept) != count:
+            for current, following in zip(kept, kept[1:] + [None]):
+                current.tb_next = following
+            e.__traceback__ = kept[0] if kept else None
+        pending += [e.__cause__, e.__context__, *getattr(e, 'exceptions', ())]
 
 
 def _chain(report):  # the report and the reports it was caused by
@@ -171,38 +198,229 @@ def resolve(module, function, namespace):
     return target
 
 
-# ---- the sandbox: a PEP 578 audit hook that refuses process creation ----
-import _thread
+# ---- the sandbox: a PEP 578 audit hook plus stubs for what raises no audit event ----
+#
+# Everything the sandbox decides with lives in the code constants of its functions (co_consts),
+# never in globals, closures or defaults: those are readable without an audit event
+# (f_globals, __globals__, __closure__, f_locals), co_consts only through __code__, f_code and
+# gc, which the hook refuses for the sandbox's own functions. Each function has a globals dict
+# of its own (empty but for empty builtins). Two such dicts mark two kinds of function:
+#   public  the hook and the stubs: their constants hold nothing that could switch anything off;
+#   secret  what holds the set of sandboxed threads (worker mode) or an original function: the
+#           hook refuses reading their code in sandboxed scope, and they never raise (a frame
+#           in a traceback is readable), they return _SANDBOX_REFUSED instead.
+# Worker mode keeps the set of sandboxed thread idents (ints) as a constant of a secret function;
+# Java adds and removes the calling thread's ident with PySet_Add/PySet_Discard (no Python frame).
 
-_REFUSED = frozenset(('os.fork', 'os.forkpty', 'os.system', 'subprocess.Popen'))
-_REFUSED_PREFIXES = ('os.exec', 'os.spawn', 'os.posix_spawn')
-_sandboxed_threads = set()   # worker mode: threads running a sandboxed context's call
-_whole_interpreter = False   # sub-interpreters: the interpreter is the context's own
-_hook_installed = False
+# Events refused in sandboxed scope. Process creation, signals to the process, ctypes, process
+# limits, another interpreter, and the introspection that reaches the sandbox's own objects or
+# lets code run inside its frames (tracing, profiling, monitoring callbacks).
+_SANDBOX_EVENTS = frozenset((
+    'os.system', 'os.fork', 'os.forkpty', 'subprocess.Popen', 'os.kill', 'os.killpg', 'signal.pthread_kill',
+    'resource.setrlimit', 'resource.prlimit', 'sys.remote_exec', 'cpython.PyInterpreterState_New',
+    'gc.get_objects', 'gc.get_referrers', 'gc.get_referents',
+    'sys.settrace', 'sys.setprofile', 'sys._settraceallthreads', 'sys._setprofileallthreads',
+    'sys.monitoring.register_callback'))
+_SANDBOX_EVENT_PREFIXES = ('os.exec', 'os.spawn', 'os.posix_spawn', 'ctypes.')
+# Worker mode only: the per-thread scope needs its thread to keep to itself (another thread is
+# outside the sandbox; frames of other threads and of callers reach shared state).
+# (sys._getframe stays allowed: logging, inspect and warnings need the caller's own frames, and
+# the hook's state lives in code constants that no frame exposes.)
+_SANDBOX_THREAD_EVENTS = frozenset((
+    'sys._current_frames', 'sys._current_exceptions',
+    '_thread.start_new_thread', '_thread.start_joinable_thread'))
+# Modules whose (re)import is refused, by the last part of the name: what reaches processes,
+# signals, raw memory or crashes; also posix, _signal, _imp and _posixsubprocess, whose loaded
+# copies carry stubs (a fresh copy would not). Plus every _test* module (crash helpers).
+_SANDBOX_MODULES = frozenset((
+    'posix', 'nt', '_posixsubprocess', '_signal', '_ctypes', 'ctypes', 'faulthandler', '_imp',
+    '_remote_debugging', '_interpreters', '_interpchannels', '_interpqueues'))
+# Functions that raise no audit event, replaced in their modules (and in every namespace that
+# kept a reference before the sandbox came) by stubs that refuse.
+_SANDBOX_STUBS = (
+    ('posix', ('_exit', 'abort')),
+    ('os', ('_exit', 'abort')),
+    ('_signal', ('raise_signal', 'alarm', 'setitimer', 'pidfd_send_signal')),
+    ('signal', ('raise_signal', 'alarm', 'setitimer', 'pidfd_send_signal')),
+    ('_posixsubprocess', ('fork_exec',)),
+    ('subprocess', ('_fork_exec',)),
+    ('faulthandler', None),  # None: every public callable
+    ('_interpreters', ('create',)),  # a new interpreter has no hook; its creation event does not reach ours
+)
+_SANDBOX_REFUSED = object()
+_sandbox_installed = []        # whole-interpreter sandboxes: installed once
+_sandbox_secret_globals = []   # the secret globals dicts, for format_exception to prune such frames
+
+_HOOK_SOURCE = '''
+def pyhost_sandbox_hook(event, args):
+    if event in EVENTS or event.startswith(K_PREFIXES):
+        if SANDBOXED:
+            raise K_REFUSE.__call__('pyhost sandbox refuses ' + event)
+    elif event == 'import':
+        name = K_STR.__call__(args[0])
+        last = name.rpartition('.')[2]
+        if (last in MODULES or last.startswith('_test')) and SANDBOXED:
+            raise K_IMPORT_ERROR.__call__('pyhost sandbox refuses to import ' + name)
+    elif event == 'object.__getattr__':
+        name = args[1]
+        if name == 'f_code':
+            if K_IS.__call__(args[0].f_globals, K_SECRET) and SANDBOXED:
+                raise K_REFUSE.__call__('pyhost sandbox refuses to read the code of its own frames')
+        elif name == '__code__' or name == '__defaults__':
+            if K_IS.__call__(args[0].__globals__, K_SECRET) and SANDBOXED:
+                raise K_REFUSE.__call__('pyhost sandbox refuses to read the code of its own functions')
+    elif event == 'object.__setattr__':
+        if args[1] in ('__code__', '__defaults__', '__kwdefaults__'):
+            owner = K_GETATTR.__call__(args[0], '__globals__', None)
+            if K_IS.__call__(owner, K_SECRET) or K_IS.__call__(owner, K_PUBLIC):
+                raise K_REFUSE.__call__('pyhost sandbox refuses to change its own functions')
+'''
+
+# secret, worker mode: is the calling thread sandboxed?
+_SANDBOXED_SOURCE = '''
+def pyhost_sandboxed():
+    return K_THREADS.__contains__(K_IDENT.__call__())
+'''
+
+# public: the stub that replaces a function without an audit event
+_STUB_SOURCE = '''
+def pyhost_sandbox_stub(*args, **kwargs):
+    result = K_PASS.__call__(*args, **kwargs)
+    if K_IS.__call__(result, K_REFUSED):
+        raise K_REFUSE.__call__(K_MESSAGE)
+    return result
+'''
+
+# secret: calls the original outside sandboxed scope (worker mode, other threads)
+_PASS_SOURCE = '''
+def pyhost_sandbox_pass(*args, **kwargs):
+    if SANDBOXED:
+        return K_REFUSED
+    return K_ORIGINAL.__call__(*args, **kwargs)
+'''
+
+# _imp.create_builtin makes a fresh builtin module (a posix without stubs) and raises no event
+_CREATE_BUILTIN_SOURCE = '''
+def create_builtin(spec):
+    name = K_STR.__call__(spec.name)
+    module = K_PASS.__call__(name, spec)
+    if K_IS.__call__(module, K_REFUSED):
+        raise K_IMPORT_ERROR.__call__('pyhost sandbox refuses to create the builtin module ' + name)
+    return module
+'''
+
+_CREATE_BUILTIN_PASS_SOURCE = '''
+def pyhost_sandbox_create_builtin(name, spec):
+    if SANDBOXED:
+        if name in MODULES:
+            return K_REFUSED
+        return K_ORIGINAL.__call__(K_NAMESPACE.__call__(name=name))  # the name checked is the name used
+    return K_ORIGINAL.__call__(spec)
+'''
 
 
-def _sandbox_hook(event, args):
-    if event in _REFUSED or event.startswith(_REFUSED_PREFIXES):
-        if _whole_interpreter or _thread.get_ident() in _sandboxed_threads:
-            raise RuntimeError(f'pyhost sandbox refuses {event}')
+def _sandbox_function(source, globals_, constants, **text):
+    """Compiles the one function in source. Each K_NAME becomes the constant constants[NAME];
+    each upper-case key of text is replaced by its text first (set literals, SANDBOXED)."""
+    import re
+    for key, value in text.items():
+        source = source.replace(key, value)
+    source = re.sub(r'\bK_([A-Z_]+)\b', lambda m: repr('\0' + m.group(1)), source)
+    module = compile(source, '<pyhost sandbox>', 'exec')
+    code = next(c for c in module.co_consts if isinstance(c, types.CodeType))
+    consts = tuple(constants[c[1:]] if type(c) is str and c.startswith('\0') else c for c in code.co_consts)
+    return types.FunctionType(code.replace(co_consts=consts), globals_, code.co_name)
+
+
+def _set_literal(names):
+    return '{' + ', '.join(repr(n) for n in sorted(names)) + '}'
 
 
 def install_sandbox(whole_interpreter):
-    """Installs the hook once per interpreter (audit hooks cannot be removed)."""
-    global _hook_installed, _whole_interpreter
+    """Installs the sandbox in this interpreter. whole_interpreter (a sub-interpreter, the
+    context's own): everything in it is sandboxed, for good; returns None. Otherwise (the main
+    interpreter, worker mode): installs the per-thread sandbox and returns the set of sandboxed
+    thread idents for Java to keep (a new one per call: Java calls this once per interpreter).
+    Audit hooks cannot be removed; a second whole-interpreter install does nothing."""
+    import _imp
+    import _operator
+    import _thread
+    if whole_interpreter and _sandbox_installed:
+        return None
+    public = {'__builtins__': {}}
+    secret = {'__builtins__': {}}
+    constants = {'REFUSE': RuntimeError, 'IMPORT_ERROR': ImportError, 'STR': str.__str__, 'IS': _operator.is_,
+                 'GETATTR': getattr, 'SECRET': secret, 'PUBLIC': public,
+                 'PREFIXES': _SANDBOX_EVENT_PREFIXES, 'REFUSED': _SANDBOX_REFUSED,
+                 'NAMESPACE': types.SimpleNamespace}
+    threads = None
     if whole_interpreter:
-        _whole_interpreter = True
-    if not _hook_installed:
-        sys.addaudithook(_sandbox_hook)
-        _hook_installed = True
+        sandboxed = 'True'
+        events = _SANDBOX_EVENTS
+    else:
+        threads = set()
+        constants['THREADS'] = threads
+        constants['IDENT'] = _thread.get_ident  # the builtin itself: replacing _thread.get_ident changes nothing
+        constants['SANDBOXED'] = _sandbox_function(_SANDBOXED_SOURCE, secret, constants)
+        sandboxed = 'K_SANDBOXED.__call__()'
+        events = _SANDBOX_EVENTS | _SANDBOX_THREAD_EVENTS
+    text = {'EVENTS': _set_literal(events), 'MODULES': _set_literal(_SANDBOX_MODULES), 'SANDBOXED': sandboxed}
+
+    def stub(original, message):
+        passing = _sandbox_function(_PASS_SOURCE, secret, dict(constants, ORIGINAL=original), **text)
+        made = _sandbox_function(_STUB_SOURCE, public, dict(constants, PASS=passing, MESSAGE=message))
+        made.__name__ = getattr(original, '__name__', made.__name__)
+        made.__qualname__ = made.__name__
+        made.__doc__ = getattr(original, '__doc__', None)
+        return made
+
+    _sandbox_stubs(stub, whole_interpreter)
+    passing = _sandbox_function(_CREATE_BUILTIN_PASS_SOURCE, secret, dict(constants, ORIGINAL=_imp.create_builtin), **text)
+    _imp.create_builtin = _sandbox_function(_CREATE_BUILTIN_SOURCE, public, dict(constants, PASS=passing))
+    hook = _sandbox_function(_HOOK_SOURCE, public, constants, **text)
+    _sandbox_secret_globals.append(secret)
+    sys.addaudithook(hook)
+    if whole_interpreter:
+        _sandbox_installed.append(True)
+    return threads
 
 
-def enter_sandbox():
-    _sandboxed_threads.add(_thread.get_ident())
-
-
-def leave_sandbox():
-    _sandboxed_threads.discard(_thread.get_ident())
+def _sandbox_stubs(stub, whole_interpreter):
+    """Replaces the functions of _SANDBOX_STUBS by stubs, in their modules and in every namespace
+    (module or preload globals) and list that refers to them."""
+    import _posixsubprocess  # noqa: F401  loaded now, so the copy every later import gets has the stub
+    import _signal  # noqa: F401
+    if not whole_interpreter:
+        import faulthandler  # noqa: F401  shared sys.modules: a later import by anyone must find the stubbed one
+        import _interpreters  # noqa: F401
+    made = {}  # id(original) -> (original, stub)
+    for module_name, names in _SANDBOX_STUBS:
+        module = sys.modules.get(module_name)
+        if module is None:
+            continue
+        if names is None:
+            names = [n for n in dir(module) if not n.startswith('__') and callable(getattr(module, n))]
+        for name in names:
+            original = getattr(module, name, None)
+            if original is None:
+                continue
+            if id(original) not in made:
+                made[id(original)] = (original, stub(original, f'pyhost sandbox refuses {module_name}.{name}'))
+            setattr(module, name, made[id(original)][1])
+    if not made:
+        return
+    import gc
+    for holder in gc.get_referrers(*(original for original, _ in made.values())):
+        if type(holder) is dict and '__builtins__' in holder:  # module and preload namespaces, not class dicts
+            for key, value in list(holder.items()):
+                entry = made.get(id(value))
+                if entry is not None and entry[0] is value:
+                    holder[key] = entry[1]
+        elif type(holder) is list:
+            for i, value in enumerate(holder):
+                entry = made.get(id(value))
+                if entry is not None and entry[0] is value:
+                    holder[i] = entry[1]
 
 
 # ---- threads of an interpreter pyhost ends or caps ----
