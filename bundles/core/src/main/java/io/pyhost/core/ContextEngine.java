@@ -308,11 +308,6 @@ public final class ContextEngine {
         });
     }
 
-    /** Contexts closed but not yet ended (see {@link io.pyhost.api.ContextInfo.State#ABANDONED}). */
-    public long abandoned() {
-        return open.stream().filter(PythonContext::isClosed).count();
-    }
-
     /** Closes every context {@code owner} opened, telling later callers why; returns how many. */
     public int closeOwnedBy(Object owner, String reason) {
         retired.put(owner, reason);
@@ -346,11 +341,18 @@ public final class ContextEngine {
         closeTogether(open.stream().filter(c -> !c.isClosed()).toList(), reason);
         synchronized (mainPreloadLock) {
             if (mainPreload != null) {
-                runtime.main().call(in -> {
-                    Py_DecRef(mainPreload);
-                    return null;
-                });
+                MemorySegment image = mainPreload;
                 mainPreload = null;
+                try {
+                    // handed off and bounded: C code in a worker context may hold the main GIL
+                    runtime.main().call(null, closeTimeout, in -> {
+                        Py_DecRef(image);
+                        return null;
+                    });
+                } catch (io.pyhost.core.bridge.PythonInterpreter.CallTimeoutException | IllegalStateException busy) {
+                    LOG.log(System.Logger.Level.WARNING, "pyhost: the main interpreter stayed busy in C code; the preloaded "
+                            + "namespace is released when it returns, if the runtime still runs");
+                }
             }
         }
     }

@@ -345,8 +345,8 @@ final class PythonContext implements PyContext {
     }
 
     /**
-     * Takes the context's permit within {@code timeout} (null: no bound), failing at once while the
-     * call that holds it is overdue.
+     * Takes the context's permit within {@code timeout}; without a timeout, fails with
+     * {@link ContextBusyException} once the call holding the permit is overdue (see the class comment).
      */
     private void acquirePermit(Duration timeout, long deadline) {
         try {
@@ -384,7 +384,7 @@ final class PythonContext implements PyContext {
         if (running != null && running.nanosPastTimeout() > OVERDUE_GRACE_NANOS && running.state() != InflightCall.State.ENDED) {
             Instant since = running.startedAt();
             throw new ContextBusyException("context " + id + " (" + mode + ") is busy since " + since
-                    + " with a call that ran past its timeout and has not stopped although interrupted (it is blocked in C code);"
+                    + " with a call that ran past its timeout and has not stopped although interrupted (blocked in C code?);"
                     + " calls fail until it returns", since);
         }
     }

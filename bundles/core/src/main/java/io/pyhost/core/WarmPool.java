@@ -119,7 +119,7 @@ final class WarmPool {
         }
         if (refiller != null) {
             try {
-                refiller.join(30_000);
+                refiller.join(io.pyhost.core.bridge.SubInterpreter.CLOSE_BOUND.toMillis()); // a preload may never return
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }

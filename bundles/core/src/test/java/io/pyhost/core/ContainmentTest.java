@@ -187,6 +187,29 @@ public class ContainmentTest extends EngineTest {
     }
 
     @Test
+    public void stoppingEverythingTakesOneCloseTimeoutNotOnePerStuckContext() throws Exception {
+        engine.setCloseTimeout(Duration.ofSeconds(1));
+        List<PyContext> stuck = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            PyContext context = EmbeddedPython.create(engine, "owngil");
+            context.exec("import threading\nthreading.Thread(target=lambda: " + cLoop(25) + ").start()");
+            stuck.add(context);
+        }
+        long start = System.nanoTime();
+        engine.closeAll("the strategy left");
+        assertTrue("closeAll took " + millisSince(start) + " ms", millisSince(start) < 1000 + SLACK_MILLIS);
+        for (PyContext context : stuck) {
+            IllegalStateException e = assertThrows(IllegalStateException.class, () -> context.eval("1"));
+            assertTrue(e.getMessage(), e.getMessage().endsWith("is closed: the strategy left"));
+        }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (!engine.contexts().isEmpty() && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
+        assertEquals("every abandoned interpreter ended once its thread did", List.of(), engine.contexts());
+    }
+
+    @Test
     public void twoThousandVirtualCallersOnTwoThousandWorkerContextsUseABoundedNumberOfLanes() throws Exception {
         int callers = 2000;
         engine.setMainLanes(4);

@@ -28,8 +28,14 @@ public final class InflightCall {
     private volatile Instant startedAt;
     private volatile String raisedBecause;   // why pyhost raised an exception into the call, if it did
 
-    /** Starts the call unless it was abandoned before; GIL held. */
+    /**
+     * Starts the call unless it was abandoned or its caller's timeout passed before it could start
+     * (then it stays WAITING until the caller abandons it: the caller owns its end). GIL held.
+     */
     boolean start(long threadIdent) {
+        if (timedOut) {
+            return false;
+        }
         this.ident = threadIdent;
         this.startedAt = Instant.now();
         return state.compareAndSet(State.WAITING, State.RUNNING);

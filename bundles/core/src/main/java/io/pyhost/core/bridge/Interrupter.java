@@ -69,7 +69,7 @@ final class Interrupter {
     private void serve() {
         try {
             while (true) {
-                pending.keySet().removeIf(Interrupter::beyondReach);
+                pending.keySet().removeIf(call -> call.state() == InflightCall.State.ENDED);
                 if (pending.isEmpty()) {
                     synchronized (this) {
                         if (pending.isEmpty()) {
@@ -87,8 +87,7 @@ final class Interrupter {
                     nextDue = Math.min(nextDue, r.dueAt);
                 }
                 if (anyDue && !target.withGil(() -> raiseDue(now))) {
-                    pending.keySet().forEach(InflightCall::abandon); // the interpreter is gone: nothing left to stop
-                    pending.clear();
+                    pending.clear(); // the interpreter is gone: nothing left to stop (callers end their own calls)
                     continue;
                 }
                 if (!anyDue) {
@@ -113,11 +112,5 @@ final class Interrupter {
                 r.repeatNanos = Math.min(MAX_REPEAT_NANOS, r.repeatNanos * 2);
             }
         }
-    }
-
-    /** Ended, or never started and given up by its caller: nothing to raise into. */
-    private static boolean beyondReach(InflightCall call) {
-        InflightCall.State state = call.state();
-        return state == InflightCall.State.ENDED || state == InflightCall.State.WAITING && call.timedOut();
     }
 }

@@ -140,8 +140,8 @@ final class LanePool {
         return lanes.size();
     }
 
-    /** Ends every lane after its current call; waits up to 10 s in all. */
-    void shutdown() {
+    /** Ends every lane after its current call; waits up to {@code bound} in all (a lane stuck in C is left to end later). */
+    void shutdown(java.time.Duration bound) {
         stopped = true;
         RuntimeException gone = new IllegalStateException("the pyhost runtime was stopped");
         for (Runnable call; (call = waiting.poll()) != null; ) {
@@ -152,7 +152,7 @@ final class LanePool {
         for (Lane lane : lanes) {
             lane.lane.offer(STOP);
         }
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        long deadline = System.nanoTime() + bound.toNanos();
         for (Lane lane : Set.copyOf(lanes)) {
             try {
                 lane.lane.thread().join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));

@@ -118,15 +118,18 @@ public final class MainInterpreter extends PythonInterpreter {
         return new java.util.concurrent.CompletableFuture<>();
     }
 
-    /** Stops the pool threads (they free their thread states) and releases cached objects. */
-    void shutdown() {
-        lanes.shutdown();
-        if (!Thread.currentThread().isVirtual()) {
-            call(interpreter -> {
+    /** Releases cached objects and stops the pool threads (they free their thread states); bounded. */
+    void shutdown(Duration bound) {
+        try {
+            call(null, bound, interpreter -> { // handed off and bounded: C code may hold the main GIL
                 releaseObjects();
                 return null;
             });
-            threadStates.releaseCurrentThread();
+        } catch (CallTimeoutException | IllegalStateException busy) {
+            // the cached code objects stay referenced; CPython outlives this runtime anyway
         }
+        lanes.shutdown(bound);
+        // The calling thread's own thread state is kept (ThreadStates outlives this runtime in this
+        // class loader and reuses it): freeing it needs the GIL, which C code may hold for ever.
     }
 }

@@ -176,7 +176,7 @@ public final class PythonRuntime implements Interpreters {
     public static synchronized void release() {
         if (instance != null && !instance.released) {
             instance.released = true;
-            instance.main.shutdown();
+            instance.main.shutdown(SubInterpreter.CLOSE_BOUND);
             instance = null;
         }
     }

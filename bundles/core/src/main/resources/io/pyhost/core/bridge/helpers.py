@@ -390,9 +390,9 @@ def _sandbox_stubs(stub, whole_interpreter):
     (module or preload globals) and list that refers to them."""
     import _posixsubprocess  # noqa: F401  loaded now, so the copy every later import gets has the stub
     import _signal  # noqa: F401
+    import _interpreters  # noqa: F401  loaded now with `create` stubbed: `import _interpreters` keeps working
     if not whole_interpreter:
         import faulthandler  # noqa: F401  shared sys.modules: a later import by anyone must find the stubbed one
-        import _interpreters  # noqa: F401
     made = {}  # id(original) -> (original, stub)
     for module_name, names in _SANDBOX_STUBS:
         module = sys.modules.get(module_name)
