@@ -368,15 +368,25 @@ public final class SubInterpreter extends PythonInterpreter {
         if (Thread.currentThread() == lane.thread()) {
             return false;
         }
+        long deadline = System.nanoTime() + bound.toNanos();
+        boolean interrupted = Thread.interrupted(); // an interrupted closer still waits its bound
         try {
-            ended.get(bound.toNanos(), java.util.concurrent.TimeUnit.NANOSECONDS);
+            while (true) {
+                try {
+                    ended.get(Math.max(0, deadline - System.nanoTime()), java.util.concurrent.TimeUnit.NANOSECONDS);
+                    break;
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
         } catch (java.util.concurrent.TimeoutException e) {
-            return false;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
             return false;
         } catch (ExecutionException e) {
             // never completed exceptionally
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
         }
         joinQuietly(lane.thread()); // so that "no pyhost thread left" holds the moment close returns
         return true;
