@@ -288,6 +288,10 @@ final class PythonContext implements PyContext {
         acquirePermit(timeout, deadline);
         InflightCall call = new InflightCall();
         current = call;
+        if (closedBecause != null) { // close() began after acquirePermit looked, and may have missed this call
+            endIfNeverStarted(call);
+            checkOpen();
+        }
         GilTask<T> work = in -> { // runs only once the call started (see PythonInterpreter.runAttached)
             try {
                 calls.incrementAndGet();
