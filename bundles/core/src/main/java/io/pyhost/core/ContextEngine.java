@@ -341,16 +341,22 @@ public final class ContextEngine {
     /** Closes every context and pooled interpreter and drops the main interpreter's preloaded namespace. */
     public void closeAll(String reason) {
         closedBecause = reason;
+        long deadline = System.nanoTime() + closeTimeout.toNanos();
         preload.removeChangeListener(preloadChanged);
         pool.stop();
         closeTogether(open.stream().filter(c -> !c.isClosed()).toList(), reason);
         synchronized (mainPreloadLock) {
-            if (mainPreload != null) {
-                runtime.main().call(in -> {
-                    Py_DecRef(mainPreload);
-                    return null;
-                });
-                mainPreload = null;
+            MemorySegment image = mainPreload;
+            mainPreload = null;
+            if (image != null) {
+                try { // bounded: a worker call stuck in C holds the main GIL for as long as it runs
+                    runtime.main().call(null, Duration.ofNanos(Math.max(1_000_000, deadline - System.nanoTime())), in -> {
+                        Py_DecRef(image);
+                        return null;
+                    });
+                } catch (PythonInterpreter.CallTimeoutException | IllegalStateException late) {
+                    // released once the GIL is free (the release stays queued), or never if the runtime stops first
+                }
             }
         }
     }
