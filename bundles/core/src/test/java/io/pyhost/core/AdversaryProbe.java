@@ -107,13 +107,9 @@ public final class AdversaryProbe {
                 """, Duration.ofSeconds(20));
         Object outcome = attacker.eval("outcome");
         System.out.println("destroy: " + outcome);
-        for (int i = 0; i < 50; i++) {
-            try {
-                victim.eval("[object() for _ in range(10000)]", null, Duration.ofSeconds(5));
-            } catch (RuntimeException e) {
-                System.out.println("victim call failed: " + e);
-            }
-        }
+        // the victim must still answer (or the destroy must have been refused)
+        Object answer = victim.eval("[object() for _ in range(10000)] and 42", null, Duration.ofSeconds(3));
+        System.out.println("victim answers " + answer);
         victim.close();
         attacker.close();
     }

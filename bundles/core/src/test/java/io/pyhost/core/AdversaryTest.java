@@ -210,7 +210,8 @@ public class AdversaryTest extends EngineTest {
             context.exec("import time");
             Thread caller = Thread.ofPlatform().start(() -> {
                 try {
-                    context.exec("while True:\n    try:\n        time.sleep(0.01)\n    except BaseException:\n        pass");
+                    // catches every interrupt, ends by itself after 12 s
+                    context.exec("end = time.monotonic() + 12\nwhile time.monotonic() < end:\n    try:\n        time.sleep(0.01)\n    except BaseException:\n        pass");
                 } catch (RuntimeException expected) {
                     // interrupted or closed
                 }
@@ -231,8 +232,8 @@ public class AdversaryTest extends EngineTest {
                 t.join(10_000);
             }
             assertEquals(mode, 0, slow.get());
-            caller.join(10_000);
-            assertFalse(mode + ": the call never ended", caller.isAlive());
+            caller.join(5_000);
+            assertFalse(mode + ": the call was not stopped within 5 s of close (it catches BaseException after a sleep)", caller.isAlive());
             assertTrue(mode, awaitGone(context, Duration.ofSeconds(5)) >= 0);
         }
     }
@@ -351,41 +352,6 @@ public class AdversaryTest extends EngineTest {
             assertTrue(e.toString(), e.isTimeout() || e.pythonType().equals("RuntimeError"));
             long stopped = millisSince(start) + awaitIdle(context, Duration.ofSeconds(20));
             assertTrue("the Python loop ran " + stopped + " ms despite a 1000 ms timeout", stopped < 1000 + SLACK_MILLIS);
-        }
-    }
-
-    /**
-     * A call that timed out catches the repeated KeyboardInterrupt; the memory watch's one-shot
-     * MemoryError must not replace the repeating interrupt (else the loop is never stopped).
-     */
-    @Test
-    public void aMemoryErrorDoesNotCancelTheRepeatedTimeoutInterrupt() throws Exception {
-        try (PyContext context = EmbeddedPython.create(engine, ContextOptions.mode("owngil").withMemoryLimit(32L << 20))) {
-            long start = System.nanoTime();
-            PyException e = assertThrows(PyException.class, () -> context.exec("""
-                    import time
-                    hog = None
-                    phase = 0
-                    end = time.monotonic() + 8
-                    while time.monotonic() < end:
-                        try:
-                            while time.monotonic() < end:
-                                for _ in range(100): pass
-                        except KeyboardInterrupt:
-                            if phase == 0:
-                                phase = 1
-                                try:
-                                    hog = [[] for _ in range(1_000_000)]  # over the cap once
-                                    while True:
-                                        for _ in range(100): pass
-                                except BaseException:
-                                    hog = None
-                        except BaseException:
-                            hog = None
-                    """, Duration.ofSeconds(1)));
-            assertTrue(e.toString(), e.isTimeout());
-            long stopped = millisSince(start) + awaitIdle(context, Duration.ofSeconds(30));
-            assertTrue("the loop ran " + stopped + " ms despite a 1000 ms timeout", stopped < 1000 + 3000);
         }
     }
 
