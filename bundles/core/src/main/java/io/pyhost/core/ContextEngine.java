@@ -37,7 +37,7 @@ public final class ContextEngine {
     private volatile Duration defaultCallTimeout;
     private volatile Duration closeTimeout = io.pyhost.core.bridge.SubInterpreter.CLOSE_BOUND;
     private final Set<PythonContext> open = ConcurrentHashMap.newKeySet();
-    private final Object mainPreloadLock = new Object(); // taken before the GIL, never inside it
+    private final java.util.concurrent.locks.ReentrantLock mainPreloadLock = new java.util.concurrent.locks.ReentrantLock(); // before the GIL, never inside it
     private long mainPreloadVersion = -1;
     private MemorySegment mainPreload;                   // owned; guarded by mainPreloadLock
     private final WarmPool pool;
@@ -118,8 +118,11 @@ public final class ContextEngine {
         }
         Finished finished;
         if (interpreter.isMain()) {
-            synchronized (mainPreloadLock) {
+            mainPreloadLock.lock();
+            try {
                 finished = prepareOrClose(interpreter, in -> finish(in, shared(in, snapshot), options.preload(), sandbox));
+            } finally {
+                mainPreloadLock.unlock();
             }
         } else {
             MemorySegment ready = pooled != null ? pooled.globals() : null;
@@ -336,24 +339,34 @@ public final class ContextEngine {
     /** Closes every context and pooled interpreter and drops the main interpreter's preloaded namespace. */
     public void closeAll(String reason) {
         closedBecause = reason;
+        long deadline = System.nanoTime() + closeTimeout.toNanos();
         preload.removeChangeListener(preloadChanged);
         pool.stop();
         closeTogether(open.stream().filter(c -> !c.isClosed()).toList(), reason);
-        synchronized (mainPreloadLock) {
-            if (mainPreload != null) {
-                MemorySegment image = mainPreload;
-                mainPreload = null;
-                try {
-                    // handed off and bounded: C code in a worker context may hold the main GIL
-                    runtime.main().call(null, closeTimeout, in -> {
+        try {
+            // a worker create waiting for a main GIL held by C code holds this lock: do not wait past the bound
+            if (!mainPreloadLock.tryLock(Math.max(1, deadline - System.nanoTime()), java.util.concurrent.TimeUnit.NANOSECONDS)) {
+                return; // the namespace stays referenced; CPython outlives this engine anyway
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return;
+        }
+        try {
+            MemorySegment image = mainPreload;
+            mainPreload = null;
+            if (image != null) {
+                try { // bounded: a worker call stuck in C holds the main GIL for as long as it runs
+                    runtime.main().call(null, Duration.ofNanos(Math.max(1_000_000, deadline - System.nanoTime())), in -> {
                         Py_DecRef(image);
                         return null;
                     });
-                } catch (io.pyhost.core.bridge.PythonInterpreter.CallTimeoutException | IllegalStateException busy) {
-                    LOG.log(System.Logger.Level.WARNING, "pyhost: the main interpreter stayed busy in C code; the preloaded "
-                            + "namespace is released when it returns, if the runtime still runs");
+                } catch (PythonInterpreter.CallTimeoutException | IllegalStateException late) {
+                    // released once the GIL is free (the release stays queued), or never if the runtime stops first
                 }
             }
+        } finally {
+            mainPreloadLock.unlock();
         }
     }
 

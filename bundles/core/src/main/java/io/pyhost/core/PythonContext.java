@@ -288,6 +288,10 @@ final class PythonContext implements PyContext {
         acquirePermit(timeout, deadline);
         InflightCall call = new InflightCall();
         current = call;
+        if (closedBecause != null) { // close() began after acquirePermit looked, and may have missed this call
+            endIfNeverStarted(call);
+            checkOpen();
+        }
         GilTask<T> work = in -> { // runs only once the call started (see PythonInterpreter.runAttached)
             try {
                 calls.incrementAndGet();
@@ -454,13 +458,7 @@ final class PythonContext implements PyContext {
             if (running != null) {
                 interpreter.interrupt(running);
             }
-            boolean idle;
-            try {
-                idle = permit.tryAcquire(closeTimeout.toNanos(), TimeUnit.NANOSECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                idle = false;
-            }
+            boolean idle = acquireUninterruptibly(deadline); // an interrupted closer must not leave the context half-closed
             if (idle) {
                 try {
                     interpreter.call(null, left(deadline), in -> {
@@ -480,6 +478,24 @@ final class PythonContext implements PyContext {
             }
         } finally {
             onClose.accept(this);
+        }
+    }
+
+    /** Takes the permit by {@code deadline}, ignoring (and keeping) the caller's interrupt flag. */
+    private boolean acquireUninterruptibly(long deadline) {
+        boolean interrupted = Thread.interrupted();
+        try {
+            while (true) {
+                try {
+                    return permit.tryAcquire(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 

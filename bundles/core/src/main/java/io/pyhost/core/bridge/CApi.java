@@ -213,6 +213,14 @@ public final class CApi {
     public static MemorySegment PyInterpreterState_Get() {
         try { return (MemorySegment) H_PyInterpreterState_Get.invokeExact(); } catch (Throwable t) { throw fail("PyInterpreterState_Get", t); }
     }
+    private static final MethodHandle H_PyInterpreterState_ThreadHead = required("PyInterpreterState_ThreadHead", FunctionDescriptor.of(ValueLayout.ADDRESS, ValueLayout.ADDRESS));
+    public static MemorySegment PyInterpreterState_ThreadHead(MemorySegment a0) {
+        try { return (MemorySegment) H_PyInterpreterState_ThreadHead.invokeExact(a0); } catch (Throwable t) { throw fail("PyInterpreterState_ThreadHead", t); }
+    }
+    private static final MethodHandle H_PyThreadState_Next = required("PyThreadState_Next", FunctionDescriptor.of(ValueLayout.ADDRESS, ValueLayout.ADDRESS));
+    public static MemorySegment PyThreadState_Next(MemorySegment a0) {
+        try { return (MemorySegment) H_PyThreadState_Next.invokeExact(a0); } catch (Throwable t) { throw fail("PyThreadState_Next", t); }
+    }
     private static final MethodHandle H_PyInterpreterState_GetID = required("PyInterpreterState_GetID", FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.ADDRESS));
     public static long PyInterpreterState_GetID(MemorySegment a0) {
         try { return (long) H_PyInterpreterState_GetID.invokeExact(a0); } catch (Throwable t) { throw fail("PyInterpreterState_GetID", t); }

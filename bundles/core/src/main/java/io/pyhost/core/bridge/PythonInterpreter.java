@@ -156,11 +156,20 @@ public abstract sealed class PythonInterpreter implements Interpreter permits Ma
             if (code.address() == 0) {
                 throw PyErrors.fetch(this, null);
             }
-            codeCache.put(key, code);
+            MemorySegment replaced = codeCache.put(key, code);
+            MemorySegment evicted = null;
             if (codeCache.size() > CODE_CACHE_SIZE) {
                 var eldest = codeCache.entrySet().iterator();
-                Py_DecRef(eldest.next().getValue());
+                evicted = eldest.next().getValue();
                 eldest.remove();
+            }
+            // Released only once the map is consistent: freeing a code object can run Python (a
+            // weakref callback) that drops the GIL, and another thread may then use this cache.
+            if (replaced != null) {
+                Py_DecRef(replaced); // compiled meanwhile by another thread (compiling can run an audit hook)
+            }
+            if (evicted != null) {
+                Py_DecRef(evicted);
             }
         }
         Py_IncRef(code);
@@ -213,11 +222,13 @@ public abstract sealed class PythonInterpreter implements Interpreter permits Ma
 
     /** Releases this interpreter's cached objects. GIL held. */
     protected final void releaseObjects() {
-        codeCache.values().forEach(CApi::Py_DecRef);
-        codeCache.clear();
-        if (helpers != null) {
-            Py_DecRef(helpers);
-            helpers = null;
+        java.util.List<MemorySegment> codes = new java.util.ArrayList<>(codeCache.values());
+        codeCache.clear(); // first: releasing can run Python that drops the GIL
+        MemorySegment helpersHeld = helpers;
+        helpers = null;
+        codes.forEach(CApi::Py_DecRef);
+        if (helpersHeld != null) {
+            Py_DecRef(helpersHeld);
         }
     }
 

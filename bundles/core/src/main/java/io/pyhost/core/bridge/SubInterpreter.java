@@ -157,19 +157,48 @@ public final class SubInterpreter extends PythonInterpreter {
         }
     }
 
-    /** Idents of this interpreter's live threading threads other than this one. GIL held. */
+    /**
+     * Idents of every other thread with a thread state in this interpreter: threading threads and
+     * also raw {@code _thread.start_new_thread} ones, which {@code threading.enumerate()} does not
+     * list and {@code Py_EndInterpreter} does not wait for (it frees their thread states under
+     * them: a crash when they wake). Read from the interpreter's list of thread states; where the
+     * thread id's place in {@code PyThreadState} is not as measured, the threading list only. GIL held.
+     */
     @SuppressWarnings("unchecked")
     private List<Long> otherPythonThreads() {
+        java.util.LinkedHashSet<Long> idents = new java.util.LinkedHashSet<>();
+        if (threadIdReadable()) {
+            for (MemorySegment ts = PyInterpreterState_ThreadHead(interpState); ts.address() != 0; ts = PyThreadState_Next(ts)) {
+                if (ts.address() != tstate.address()) {
+                    idents.add(threadIdOf(ts));
+                }
+            }
+        }
         MemorySegment result = PyObject_CallObject(helper("other_threads"), MemorySegment.NULL);
         if (result.address() == 0) {
-            PyErr_Clear(); // a broken threading module: no threads we could name
-            return List.of();
+            PyErr_Clear(); // a broken threading module: no threads it could name
+        } else {
+            try {
+                idents.addAll((List<Long>) (List<?>) Values.toJava(result));
+            } catch (RuntimeException e) {
+                PyErr_Clear();
+            } finally {
+                Py_DecRef(result);
+            }
         }
-        try {
-            return (List<Long>) (List<?>) Values.toJava(result);
-        } finally {
-            Py_DecRef(result);
-        }
+        return List.copyOf(idents);
+    }
+
+    /** offsetof(PyThreadState, thread_id) in CPython 3.12-3.14 (Include/cpython/pystate.h, 64-bit). */
+    private static final long THREAD_ID_OFFSET = 152;
+
+    private static long threadIdOf(MemorySegment threadState) {
+        return threadState.reinterpret(THREAD_ID_OFFSET + 8).get(ValueLayout.JAVA_LONG, THREAD_ID_OFFSET);
+    }
+
+    /** Whether this thread's own thread state holds its ident where {@link #threadIdOf} reads it. */
+    private boolean threadIdReadable() {
+        return threadIdOf(tstate) == threadIdent;
     }
 
     private void serve() {
@@ -339,15 +368,25 @@ public final class SubInterpreter extends PythonInterpreter {
         if (Thread.currentThread() == lane.thread()) {
             return false;
         }
+        long deadline = System.nanoTime() + bound.toNanos();
+        boolean interrupted = Thread.interrupted(); // an interrupted closer still waits its bound
         try {
-            ended.get(bound.toNanos(), java.util.concurrent.TimeUnit.NANOSECONDS);
+            while (true) {
+                try {
+                    ended.get(Math.max(0, deadline - System.nanoTime()), java.util.concurrent.TimeUnit.NANOSECONDS);
+                    break;
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
         } catch (java.util.concurrent.TimeoutException e) {
-            return false;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
             return false;
         } catch (ExecutionException e) {
             // never completed exceptionally
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
         }
         joinQuietly(lane.thread()); // so that "no pyhost thread left" holds the moment close returns
         return true;

@@ -235,7 +235,18 @@ public final class Values {
     private static Set<Object> set(MemorySegment o, int depth, Set<Long> path) {
         enter(o, "set", depth, path);
         Set<Object> out = new LinkedHashSet<>();
-        MemorySegment iterator = PyObject_GetIter(o);
+        // A subclass's own __iter__ is not followed: it could yield without end in C code (no
+        // interrupt lands there) and fill the Java heap. A plain copy reads the set's own storage.
+        MemorySegment iterator;
+        if (PySet_CheckExact(o) || PyFrozenSet_CheckExact(o)) {
+            iterator = PyObject_GetIter(o);
+        } else {
+            MemorySegment copy = PySet_New(o);
+            iterator = copy.address() == 0 ? copy : PyObject_GetIter(copy);
+            if (copy.address() != 0) {
+                Py_DecRef(copy);
+            }
+        }
         if (iterator.address() == 0) {
             leave(o, path);
             throw new ConversionException();
@@ -259,6 +270,14 @@ public final class Values {
     }
 
     /** Checks depth and cycles, and holds the container (a new reference) until {@link #leave}. */
+    private static boolean PySet_CheckExact(MemorySegment o) {
+        return typeOf(o).address() == PySet_Type.address();
+    }
+
+    private static boolean PyFrozenSet_CheckExact(MemorySegment o) {
+        return typeOf(o).address() == PyFrozenSet_Type.address();
+    }
+
     private static void enter(MemorySegment o, String kind, int depth, Set<Long> path) {
         if (depth >= MAX_DEPTH) {
             throw new IllegalArgumentException("Python value nested deeper than " + MAX_DEPTH + " levels");
