@@ -27,6 +27,7 @@ public final class AdversaryProbe {
                 case "destroyAnotherInterpreter" -> destroyAnotherInterpreter(engine, args[1]);
                 case "execInAnotherInterpreter" -> execInAnotherInterpreter(engine, args[1]);
                 case "closeWith" -> closeWith(engine, args[1], args[2], Integer.parseInt(args[3]));
+                case "currentFramesAcrossInterpreters" -> currentFramesAcrossInterpreters(engine);
                 default -> throw new IllegalArgumentException(args[0]);
             }
             System.out.println(OK);
@@ -37,6 +38,33 @@ public final class AdversaryProbe {
             Runtime.getRuntime().halt(1);
         }
         Runtime.getRuntime().halt(0); // not engine.closeAll: a probe may have left the runtime in any state
+    }
+
+    /**
+     * sys._current_frames() walks every interpreter's threads without their GILs: with an own-GIL
+     * context running Python in parallel it corrupts the heap (CPython aborts). Every pyhost
+     * interpreter must refuse it, sys._current_exceptions() too.
+     */
+    private static void currentFramesAcrossInterpreters(ContextEngine engine) throws Exception {
+        PyContext busy = EmbeddedPython.create(engine, ContextOptions.mode("owngil").withSandbox(false));
+        Thread running = Thread.ofPlatform().start(() -> busy.exec("x = 0\nwhile x < 3 * 10**7:\n    x += 1"));
+        Thread.sleep(200);
+        for (String mode : List.of("worker", "subinterp", "owngil")) {
+            PyContext probe = EmbeddedPython.create(engine, ContextOptions.mode(mode).withSandbox(false));
+            for (int i = 0; i < 20; i++) {
+                for (String call : List.of("_current_frames", "_current_exceptions")) {
+                    try {
+                        probe.eval("__import__('sys')." + call + "()");
+                        throw new AssertionError(mode + ": sys." + call + "() was allowed");
+                    } catch (io.pyhost.api.PyException e) {
+                        if (!e.pythonType().equals("RuntimeError")) {
+                            throw new AssertionError(mode + ": " + e);
+                        }
+                    }
+                }
+            }
+        }
+        running.join(60_000);
     }
 
     /**

@@ -225,6 +225,16 @@ public final class CApi {
     public static long PyInterpreterState_GetID(MemorySegment a0) {
         try { return (long) H_PyInterpreterState_GetID.invokeExact(a0); } catch (Throwable t) { throw fail("PyInterpreterState_GetID", t); }
     }
+    private static final MethodHandle H__PyInterpreterState_SetRunningMain = optional("_PyInterpreterState_SetRunningMain", FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS));
+    /** Marks {@code interp} as running on the calling thread: {@code _interpreters.destroy/exec} from other code then refuse it. */
+    public static int _PyInterpreterState_SetRunningMain(MemorySegment interp) {
+        try { return (int) H__PyInterpreterState_SetRunningMain.invokeExact(interp); } catch (Throwable t) { throw fail("_PyInterpreterState_SetRunningMain", t); }
+    }
+    public static boolean has__PyInterpreterState_SetRunningMain() { return H__PyInterpreterState_SetRunningMain != null && H__PyInterpreterState_SetNotRunningMain != null; }
+    private static final MethodHandle H__PyInterpreterState_SetNotRunningMain = optional("_PyInterpreterState_SetNotRunningMain", FunctionDescriptor.ofVoid(ValueLayout.ADDRESS));
+    public static void _PyInterpreterState_SetNotRunningMain(MemorySegment interp) {
+        try { H__PyInterpreterState_SetNotRunningMain.invokeExact(interp); } catch (Throwable t) { throw fail("_PyInterpreterState_SetNotRunningMain", t); }
+    }
     private static final MethodHandle H_Py_EndInterpreter = required("Py_EndInterpreter", FunctionDescriptor.ofVoid(ValueLayout.ADDRESS));
     public static void Py_EndInterpreter(MemorySegment a0) {
         try { H_Py_EndInterpreter.invokeExact(a0); } catch (Throwable t) { throw fail("Py_EndInterpreter", t); }

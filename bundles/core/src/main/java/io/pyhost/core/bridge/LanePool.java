@@ -68,6 +68,12 @@ final class LanePool {
                     lanes.remove(this);
                 }
                 onLaneExit.run();
+                // a call that arrived while this lane retired found the pool full and queued: it
+                // would wait for unrelated traffic, so a retiring lane hands it on
+                Runnable stranded = stopped ? null : waiting.poll();
+                if (stranded != null) {
+                    execute(stranded);
+                }
             }
         }
     }

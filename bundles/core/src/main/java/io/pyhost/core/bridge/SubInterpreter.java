@@ -93,6 +93,9 @@ public final class SubInterpreter extends PythonInterpreter {
             interpState = PyInterpreterState_Get();
             id = PyInterpreterState_GetID(interpState);
             threadIdent = PyThread_get_thread_ident();
+            if (has__PyInterpreterState_SetRunningMain() && _PyInterpreterState_SetRunningMain(interpState) != 0) {
+                PyErr_Clear(); // not marked: only _interpreters.destroy/exec from other code stay possible
+            }
             PyEval_SaveThread();
         }
         createdSignal.complete(null);
@@ -132,6 +135,9 @@ public final class SubInterpreter extends PythonInterpreter {
         MemoryWatch.forget(this);
         PyEval_RestoreThread(tstate);
         stopPythonThreads();
+        if (has__PyInterpreterState_SetRunningMain()) {
+            _PyInterpreterState_SetNotRunningMain(interpState); // Py_EndInterpreter refuses a running interpreter
+        }
         releaseObjects(); // not needed for memory (the interpreter frees all), but drops Java's handles
         synchronized (lifecycle) {
             interpState = null;

@@ -245,7 +245,10 @@ _SANDBOX_STUBS = (
     ('_posixsubprocess', ('fork_exec',)),
     ('subprocess', ('_fork_exec',)),
     ('faulthandler', None),  # None: every public callable
-    ('_interpreters', ('create',)),  # a new interpreter has no hook; its creation event does not reach ours
+    # a new interpreter has no hook (its creation event does not reach ours); the others run code
+    # in, or end, an interpreter that is not this one (another context's, or the main one)
+    ('_interpreters', ('create', 'destroy', 'exec', 'call', 'run_func', 'run_string', 'set___main___attrs',
+                       'incref', 'decref')),
 )
 _SANDBOX_REFUSED = object()
 _sandbox_installed = []        # whole-interpreter sandboxes: installed once
@@ -446,3 +449,36 @@ def refuse_threads(message):
         if event == '_thread.start_new_thread' or event == '_thread.start_joinable_thread':
             raise RuntimeError(_message)
     sys.addaudithook(refuse_threads_hook)
+
+
+# ---- what no pyhost interpreter may do, sandbox or not ----
+
+def _guard_process_wide_calls():
+    """Run once per interpreter when the helpers load, before any context code.
+
+    sys._current_frames() and sys._current_exceptions() walk the threads of *every* interpreter
+    and take references to their frames without those interpreters' GILs: with an own-GIL
+    context running, that corrupts the heap (seen: "double free or corruption", the JVM aborts).
+    They are refused in every interpreter pyhost uses.
+
+    sys.setswitchinterval() also sets how long a thread waiting for the GIL waits before the
+    holder is asked to let go; pyhost's interrupts wait that long, so it is capped at 50 ms."""
+    def refuse_cross_interpreter(*args, **kwargs):
+        raise RuntimeError('pyhost refuses sys._current_frames and sys._current_exceptions: they reach '
+                           "other interpreters' threads without their GIL, which can crash the process")
+    sys._current_frames = refuse_cross_interpreter
+    sys._current_exceptions = refuse_cross_interpreter
+
+    original = sys.setswitchinterval
+
+    def setswitchinterval(interval, _original=original, _cap=0.05):
+        """sys.setswitchinterval, capped at 50 ms by pyhost (interrupts wait one interval for the GIL)."""
+        return _original(min(interval, _cap) if isinstance(interval, (int, float)) else interval)
+    if getattr(original, '__name__', '') == 'setswitchinterval' and not hasattr(original, '__wrapped_by_pyhost__'):
+        setswitchinterval.__wrapped_by_pyhost__ = True
+        sys.setswitchinterval = setswitchinterval
+    if sys.getswitchinterval() > 0.05:
+        original(0.05)
+
+
+_guard_process_wide_calls()
