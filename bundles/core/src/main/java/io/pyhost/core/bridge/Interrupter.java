@@ -14,8 +14,9 @@ import java.util.concurrent.locks.LockSupport;
  * {@code close()} or the memory watch only <em>request</em> an exception here and go on; one
  * daemon thread per interpreter ({@code pyhost-interrupter-N}, started on demand, ended when no
  * request is left) takes the GIL and raises. The exception is raised again until the call ends,
- * after 50 ms, then 100, 200... up to 1 s apart, so code that catches {@code BaseException} in a
- * loop is stopped too.
+ * after 50 ms, then 100, 200... up to 1 s apart, so code that catches it once and goes on is
+ * interrupted again. (A {@code try} that catches {@code BaseException} around a call into C
+ * swallows every one: CPython 3.14 delivers it right after that call, inside the {@code try}.)
  */
 final class Interrupter {
     private static final long FIRST_REPEAT_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
