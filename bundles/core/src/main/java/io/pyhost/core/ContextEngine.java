@@ -201,6 +201,7 @@ public final class ContextEngine {
 
     /** GIL held: a new reference to a fresh copy of the shared preload namespace. */
     private MemorySegment shared(PythonInterpreter in, PreloadSnapshot snapshot) {
+        io.pyhost.core.interop.PyhostModule.ensure(in); // `import pyhost` works from the preload on
         MemorySegment image = in.isMain() ? mainImage(in, snapshot) : buildImage(in, snapshot);
         try {
             return callHelper(in, "copy_namespace", image);

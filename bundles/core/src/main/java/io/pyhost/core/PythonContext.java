@@ -62,6 +62,7 @@ final class PythonContext implements PyContext {
     private final java.util.concurrent.atomic.AtomicBoolean globalsReleased = new java.util.concurrent.atomic.AtomicBoolean();
     private final java.util.concurrent.CompletableFuture<Void> released = new java.util.concurrent.CompletableFuture<>();
     private volatile InflightCall current;
+    private volatile Thread permitHolder; // the thread running this context's call (for re-entry), or null
     private volatile String closedBecause;
 
     PythonContext(String mode, PythonInterpreter interpreter, MemorySegment globals, Duration callTimeout, Object owner,
@@ -284,28 +285,23 @@ final class PythonContext implements PyContext {
 
     private <T> T invoke(Duration timeout, ContextTask<T> task) {
         checkOpen();
+        if (permitHolder == Thread.currentThread()) {
+            return reenter(task); // Python of this context -> Java -> this context, on one thread
+        }
         long deadline = timeout == null ? 0 : System.nanoTime() + timeout.toNanos();
         acquirePermit(timeout, deadline);
         InflightCall call = new InflightCall();
         current = call;
-        if (closedBecause != null) { // close() began after acquirePermit looked, and may have missed this call
+        if (closedBecause != null) { // close() may have read `current` just before it was set
             endIfNeverStarted(call);
             checkOpen();
         }
         GilTask<T> work = in -> { // runs only once the call started (see PythonInterpreter.runAttached)
+            permitHolder = Thread.currentThread();
             try {
-                calls.incrementAndGet();
-                boolean entered = sandboxThreads != null && Sandbox.enter(in, sandboxThreads);
-                try {
-                    return task.run(in, call);
-                } catch (Values.ConversionException e) {
-                    throw PyErrors.fetch(in, call); // before anything else calls into Python
-                } finally {
-                    if (entered) {
-                        Sandbox.leave(in, sandboxThreads);
-                    }
-                }
+                return runTask(in, call, task);
             } finally {
+                permitHolder = null;
                 endCall(in);
             }
         };
@@ -318,6 +314,37 @@ final class PythonContext implements PyContext {
         } catch (RuntimeException e) {
             endIfNeverStarted(call);
             throw e;
+        }
+    }
+
+    /**
+     * A call made from Java code that this context's own Python called, on the same thread: the
+     * permit is this thread's already, and the interpreter runs it inline (no hand-off, no wait).
+     * It is bounded by the outer call's timeout.
+     */
+    private <T> T reenter(ContextTask<T> task) {
+        InflightCall outer = current;
+        InflightCall call = new InflightCall();
+        current = call;
+        try {
+            return interpreter.call(call, null, in -> runTask(in, call, task));
+        } finally {
+            current = outer;
+        }
+    }
+
+    private <T> T runTask(PythonInterpreter in, InflightCall call, ContextTask<T> task) {
+        calls.incrementAndGet();
+        io.pyhost.core.interop.PyhostModule.prepareThread(in); // once per thread: its Python may call Java
+        boolean entered = sandboxThreads != null && Sandbox.enter(in, sandboxThreads);
+        try {
+            return task.run(in, call);
+        } catch (Values.ConversionException e) {
+            throw PyErrors.fetch(in, call); // before anything else calls into Python
+        } finally {
+            if (entered) {
+                Sandbox.leave(in, sandboxThreads);
+            }
         }
     }
 

@@ -133,6 +133,32 @@ public final class PythonContextFactory implements ContextFactory {
         LOG.log(Level.INFO, "pyhost: strategy for mode {0} from {1} left; closed {2} context(s)", bound.mode(), bound.bundle(), closed);
     }
 
+    /** Whiteboard: a {@link io.pyhost.api.PyFunction} service becomes callable from Python under its name(s). */
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY, target = "(" + io.pyhost.api.PyFunction.NAME + "=*)")
+    void bindFunction(ServiceReference<io.pyhost.api.PyFunction> ref, io.pyhost.api.PyFunction function) {
+        long id = (Long) ref.getProperty(Constants.SERVICE_ID);
+        int ranking = ref.getProperty(Constants.SERVICE_RANKING) instanceof Integer r ? r : 0;
+        Object names = ref.getProperty(io.pyhost.api.PyFunction.NAME);
+        for (Object name : names instanceof Object[] many ? many : new Object[] {names}) {
+            if (name instanceof String n && !n.isBlank()) {
+                io.pyhost.core.interop.FunctionRegistry.shared().add(new io.pyhost.core.interop.FunctionRegistry.Entry(n, function, ranking, id));
+            } else {
+                LOG.log(Level.WARNING, "pyhost: PyFunction service {0} has a {1} that is not a name: {2}; ignored", id,
+                        io.pyhost.api.PyFunction.NAME, name);
+            }
+        }
+    }
+
+    void updatedFunction(ServiceReference<io.pyhost.api.PyFunction> ref, io.pyhost.api.PyFunction function) {
+        unbindFunction(ref);
+        bindFunction(ref, function);
+    }
+
+    void unbindFunction(ServiceReference<io.pyhost.api.PyFunction> ref) {
+        io.pyhost.core.interop.FunctionRegistry.shared().remove((Long) ref.getProperty(Constants.SERVICE_ID));
+    }
+
     /** A changed configuration reaches new contexts; open contexts keep what they have. */
     @Modified
     void modified(CoreConfiguration config) {

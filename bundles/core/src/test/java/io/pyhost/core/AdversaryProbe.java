@@ -28,6 +28,7 @@ public final class AdversaryProbe {
                 case "execInAnotherInterpreter" -> execInAnotherInterpreter(engine, args[1]);
                 case "closeWith" -> closeWith(engine, args[1], args[2], Integer.parseInt(args[3]));
                 case "currentFramesAcrossInterpreters" -> currentFramesAcrossInterpreters(engine);
+                case "upcallAtTheDeepestPoint" -> upcallAtTheDeepestPoint(engine, args[1]);
                 default -> throw new IllegalArgumentException(args[0]);
             }
             System.out.println(OK);
@@ -38,6 +39,52 @@ public final class AdversaryProbe {
             Runtime.getRuntime().halt(1);
         }
         Runtime.getRuntime().halt(0); // not engine.closeAll: a probe may have left the runtime in any state
+    }
+
+    /**
+     * pyhost.call at every level of a C recursion down to CPython's limit, and from __del__ while
+     * a 10^5-deep structure is freed, on the call's thread and in a Python thread: the upcall must
+     * always find the stack the JVM needs (StackGuard), never abort the JVM.
+     */
+    private static void upcallAtTheDeepestPoint(ContextEngine engine, String mode) throws Exception {
+        io.pyhost.core.interop.FunctionRegistry.shared().add(
+                new io.pyhost.core.interop.FunctionRegistry.Entry("probe.ping", (a, k) -> 1L, 0, 1));
+        PyContext context = EmbeddedPython.create(engine, ContextOptions.mode(mode).withSandbox(false));
+        context.exec("""
+                import sys, threading, pyhost
+                sys.setrecursionlimit(10**6)
+                hits = []
+                class Deep:
+                    def __getattr__(self, name):
+                        try:
+                            hits.append(pyhost.call('probe.ping'))
+                        except RecursionError:
+                            pass
+                        return getattr(self, name)
+                class Calls:
+                    def __del__(self):
+                        try:
+                            hits.append(pyhost.call('probe.ping'))
+                        except RecursionError:
+                            pass
+                def run():
+                    try:
+                        Deep().x
+                    except RecursionError:
+                        pass
+                    nested = []
+                    for _ in range(10**5):
+                        nested = [nested, Calls()]
+                    del nested
+                run()
+                t = threading.Thread(target=run)
+                t.start()
+                t.join()
+                """);
+        long hits = (Long) context.eval("len(hits)");
+        if (hits < 1000) {
+            throw new AssertionError(mode + ": only " + hits + " upcalls ran");
+        }
     }
 
     /**

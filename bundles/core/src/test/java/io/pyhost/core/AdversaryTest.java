@@ -107,6 +107,14 @@ public class AdversaryTest extends EngineTest {
         assertProbeHolds("codeCacheEviction");
     }
 
+    /** pyhost.call at CPython's deepest recursion and from __del__ during a deep deallocation, in every mode and thread kind. */
+    @Test
+    public void anUpcallAtTheDeepestRecursionNeverCrashesTheJvm() throws Exception {
+        for (String mode : EmbeddedPython.MODES) {
+            assertProbeHolds("upcallAtTheDeepestPoint", mode);
+        }
+    }
+
     /** sys._current_frames() reaches other interpreters' frames without their GIL (heap corruption): refused everywhere. */
     @Test
     public void crossInterpreterFrameIntrospectionIsRefused() throws Exception {

@@ -70,7 +70,7 @@ import io.pyhost.api.PyException;
                 "osgi.command.function=eval", "osgi.command.function=exec", "osgi.command.function=run",
                 "osgi.command.function=modes", "osgi.command.function=preload", "osgi.command.function=paths",
                 "osgi.command.function=imports", "osgi.command.function=reset",
-                "osgi.command.function=contexts" })
+                "osgi.command.function=contexts", "osgi.command.function=functions" })
 @Designate(ocd = ShellConfiguration.class)
 public final class PythonCommands {
     /** The configuration PID. */
@@ -208,6 +208,18 @@ public final class PythonCommands {
             out.append("no mode is present: no strategy bundle is active").append('\n');
         }
         return out.toString().stripTrailing();
+    }
+
+    @Descriptor("list the Java functions Python can call (PyFunction services, pyhost.call(name, ...)), sorted")
+    public String functions() {
+        ContextFactory contexts = factory.await(waitTime());
+        String mode = contexts.modes().contains(defaultMode()) ? defaultMode() : contexts.modes().stream().sorted().findFirst()
+                .orElseThrow(() -> new IllegalStateException("no mode is present: no strategy bundle is active"));
+        try (io.pyhost.api.PyContext probe = contexts.create(mode)) {
+            List<?> names = (List<?>) probe.eval("__import__('pyhost').functions()");
+            return names.isEmpty() ? "no Java function is registered (a PyFunction service with pyhost.function=<name>)"
+                    : names.stream().map(String::valueOf).collect(java.util.stream.Collectors.joining("\n"));
+        }
     }
 
     // ---- preload, paths, imports

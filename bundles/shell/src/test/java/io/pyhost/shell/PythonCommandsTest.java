@@ -70,6 +70,21 @@ public class PythonCommandsTest {
         System.setErr(originalErr);
     }
 
+    @Test
+    public void functionsListsTheJavaFunctionsPythonCanCall() {
+        var registry = io.pyhost.core.interop.FunctionRegistry.shared();
+        assertEquals("no Java function is registered (a PyFunction service with pyhost.function=<name>)", commands.functions());
+        registry.add(new io.pyhost.core.interop.FunctionRegistry.Entry("shell.b", (a, k) -> 1, 0, 900_001));
+        registry.add(new io.pyhost.core.interop.FunctionRegistry.Entry("shell.a", (a, k) -> 2, 0, 900_002));
+        try {
+            assertEquals("shell.a\nshell.b", commands.functions());
+            assertEquals("1", commands.eval(session(), "", "__import__('pyhost').call('shell.b')"));
+        } finally {
+            registry.remove(900_001);
+            registry.remove(900_002);
+        }
+    }
+
     // ---- running Python
 
     @Test

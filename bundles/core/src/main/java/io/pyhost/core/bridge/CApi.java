@@ -94,6 +94,7 @@ public final class CApi {
     public static final MemorySegment PyExc_KeyboardInterrupt = dataPointer("PyExc_KeyboardInterrupt");
     public static final MemorySegment PyExc_MemoryError = dataPointer("PyExc_MemoryError");
     public static final MemorySegment PyExc_SystemExit = dataPointer("PyExc_SystemExit");
+    public static final MemorySegment PyExc_TypeError = dataPointer("PyExc_TypeError");
 
     /** {@code Py_TYPE(o)}: ob_type follows the 8-byte ob_refcnt in the default (GIL) build. */
     public static MemorySegment typeOf(MemorySegment object) {
@@ -342,6 +343,23 @@ public final class CApi {
     private static final MethodHandle H_PyErr_Clear = required("PyErr_Clear", FunctionDescriptor.ofVoid());
     public static void PyErr_Clear() {
         try { H_PyErr_Clear.invokeExact(); } catch (Throwable t) { throw fail("PyErr_Clear", t); }
+    }
+    private static final MethodHandle H_PyThreadState_Get = required("PyThreadState_Get", FunctionDescriptor.of(ValueLayout.ADDRESS));
+    /** The current thread state (attached). */
+    public static MemorySegment PyThreadState_Get() {
+        try { return (MemorySegment) H_PyThreadState_Get.invokeExact(); } catch (Throwable t) { throw fail("PyThreadState_Get", t); }
+    }
+    private static final MethodHandle H_PyUnstable_ThreadState_SetStackProtection = optional("PyUnstable_ThreadState_SetStackProtection",
+            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG));
+    /** {@code PyUnstable_ThreadState_SetStackProtection(tstate, stack_start_addr, stack_size)} (3.14+): the lowest usable address and the size above it. */
+    public static int PyUnstable_ThreadState_SetStackProtection(MemorySegment tstate, MemorySegment stackStartAddr, long stackSize) {
+        try { return (int) H_PyUnstable_ThreadState_SetStackProtection.invokeExact(tstate, stackStartAddr, stackSize); } catch (Throwable t) { throw fail("PyUnstable_ThreadState_SetStackProtection", t); }
+    }
+    public static boolean has_PyUnstable_ThreadState_SetStackProtection() { return H_PyUnstable_ThreadState_SetStackProtection != null; }
+    private static final MethodHandle H_PyCFunction_NewEx = required("PyCFunction_NewEx", FunctionDescriptor.of(ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.ADDRESS));
+    /** {@code PyCFunction_NewEx(ml, self, module)}: a builtin function for the {@code PyMethodDef} at {@code ml} (which must outlive it). */
+    public static MemorySegment PyCFunction_NewEx(MemorySegment ml, MemorySegment self, MemorySegment module) {
+        try { return (MemorySegment) H_PyCFunction_NewEx.invokeExact(ml, self, module); } catch (Throwable t) { throw fail("PyCFunction_NewEx", t); }
     }
     private static final MethodHandle H_PyErr_SetString = required("PyErr_SetString", FunctionDescriptor.ofVoid(ValueLayout.ADDRESS, ValueLayout.ADDRESS));
     public static void PyErr_SetString(MemorySegment a0, MemorySegment a1) {

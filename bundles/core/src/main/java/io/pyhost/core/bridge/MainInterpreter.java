@@ -37,7 +37,10 @@ public final class MainInterpreter extends PythonInterpreter {
 
     @Override
     public <T> T call(InflightCall call, Duration timeout, GilTask<T> task) {
-        if (timeout == null && !Thread.currentThread().isVirtual()) {
+        if (reentered()) {
+            return callInline(call, task); // Python -> Java -> Python on one thread
+        }
+        if (timeout == null && !Thread.currentThread().isVirtual() && !OWNS_AN_INTERPRETER.get()) {
             return runHere(call, task);
         }
         Handoff<T> handoff = new Handoff<>(() -> runHere(call, task));

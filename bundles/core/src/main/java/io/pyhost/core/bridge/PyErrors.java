@@ -38,7 +38,13 @@ public final class PyErrors {
                 message = call.raisedBecause(); // an exception pyhost raised asynchronously has no arguments
                 kind = type.equals("builtins.MemoryError") ? PyException.Kind.RESOURCE_EXHAUSTED : kind;
             }
-            return new PyException(type, message, traceback, notes, kind);
+            PyException result = new PyException(type, message, traceback, notes, kind);
+            Throwable java = type.equals("pyhost.JavaError") || type.equals("pyhost.ServiceUnavailable")
+                    ? JavaErrors.take(javaToken(interpreter, exc)) : null;
+            if (java != null) {
+                result.initCause(java); // a pyhost.JavaError: the Java exception behind it
+            }
+            return result;
         } finally {
             Py_DecRef(exc);
         }
@@ -63,6 +69,26 @@ public final class PyErrors {
             Py_DecRef(exc);
         }
     }
+
+    /** The token of a {@code pyhost.JavaError} (its {@code _pyhost_token}), or 0. */
+    private static long javaToken(PythonInterpreter interpreter, MemorySegment exc) {
+        MemorySegment token = PyObject_GetAttrString(exc, JAVA_TOKEN);
+        if (token.address() == 0) {
+            PyErr_Clear();
+            return 0;
+        }
+        try {
+            long value = PyLong_AsLongLong(token);
+            if (value == -1) {
+                PyErr_Clear();
+            }
+            return value;
+        } finally {
+            Py_DecRef(token);
+        }
+    }
+
+    private static final MemorySegment JAVA_TOKEN = java.lang.foreign.Arena.global().allocateFrom("_pyhost_token");
 
     private static String describe(PythonInterpreter interpreter, String helper, MemorySegment exc, String fallback) {
         MemorySegment args = PyTuple_New(1);

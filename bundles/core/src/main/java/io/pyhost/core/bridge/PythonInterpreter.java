@@ -23,6 +23,7 @@ public abstract sealed class PythonInterpreter implements Interpreter permits Ma
 
     private final Map<CodeKey, MemorySegment> codeCache = new LinkedHashMap<>(64, 0.75f, true);
     private MemorySegment helpers; // dict of pyhost's helper functions; owned reference
+    private final Map<String, MemorySegment> attachments = new java.util.HashMap<>(); // owned references, GIL held
     private volatile InflightCall running;
     private final Interrupter interrupter = new Interrupter(this, "pyhost-interrupter-" + INTERRUPTERS.incrementAndGet());
     private static final java.util.concurrent.atomic.AtomicInteger INTERRUPTERS = new java.util.concurrent.atomic.AtomicInteger();
@@ -112,14 +113,55 @@ public abstract sealed class PythonInterpreter implements Interpreter permits Ma
         if (!call.start(threadIdent)) {
             throw new IllegalStateException("call abandoned at its timeout before it started");
         }
+        InflightCall outer = running; // not null when a call re-enters from Java (see outsidePython)
         running = call;
         try {
             return task.run(this);
         } finally {
-            running = null;
+            running = outer;
             call.finish();
         }
     }
+
+    // ---- Java called from Python (upcalls) ----
+
+    /** Thread states this interpreter's upcalls released on the current thread, innermost first. */
+    private final ThreadLocal<java.util.ArrayDeque<MemorySegment>> releasedForJava = ThreadLocal.withInitial(java.util.ArrayDeque::new);
+
+    /**
+     * From an upcall, this interpreter's GIL held: runs Java {@code work} with the GIL released,
+     * so other threads and (worker mode) other contexts go on; takes the GIL back after. A call
+     * into this interpreter that {@code work} makes on the same thread runs inline
+     * ({@link #reentered}), with the same thread state.
+     */
+    public final <T> T outsidePython(java.util.function.Supplier<T> work) {
+        java.util.ArrayDeque<MemorySegment> released = releasedForJava.get();
+        released.push(PyEval_SaveThread());
+        try {
+            return work.get();
+        } finally {
+            PyEval_RestoreThread(released.pop());
+        }
+    }
+
+    /** Whether the current thread is inside an upcall of this interpreter, its GIL released. */
+    protected final boolean reentered() {
+        return !releasedForJava.get().isEmpty();
+    }
+
+    /** Runs {@code task} inline on a thread that is inside an upcall of this interpreter ({@link #reentered}). */
+    protected final <T> T callInline(InflightCall call, GilTask<T> task) {
+        MemorySegment tstate = releasedForJava.get().peek();
+        PyEval_RestoreThread(tstate);
+        try {
+            return runAttached(PyThread_get_thread_ident(), call, task);
+        } finally {
+            PyEval_SaveThread();
+        }
+    }
+
+    /** Set on threads that hold another interpreter's thread state for their life (sub-interpreter threads). */
+    static final ThreadLocal<Boolean> OWNS_AN_INTERPRETER = ThreadLocal.withInitial(() -> false);
 
     /** The registered call running now (for a sub-interpreter: the only one), or null. */
     protected InflightCall running() {
@@ -220,8 +262,27 @@ public abstract sealed class PythonInterpreter implements Interpreter permits Ma
         return namespace;
     }
 
+    /**
+     * An object of this interpreter kept under {@code key} (an owned reference, released with the
+     * interpreter's other cached objects), or null. GIL held.
+     */
+    public final MemorySegment attachment(String key) {
+        return attachments.get(key);
+    }
+
+    /** Keeps {@code ownedRef} under {@code key} (taking the reference). GIL held. */
+    public final void attach(String key, MemorySegment ownedRef) {
+        MemorySegment old = attachments.put(key, ownedRef);
+        if (old != null) {
+            Py_DecRef(old);
+        }
+    }
+
     /** Releases this interpreter's cached objects. GIL held. */
     protected final void releaseObjects() {
+        java.util.List<MemorySegment> attached = new java.util.ArrayList<>(attachments.values());
+        attachments.clear(); // first, as for the code cache below
+        attached.forEach(CApi::Py_DecRef);
         java.util.List<MemorySegment> codes = new java.util.ArrayList<>(codeCache.values());
         codeCache.clear(); // first: releasing can run Python that drops the GIL
         MemorySegment helpersHeld = helpers;

@@ -66,6 +66,7 @@ public final class SubInterpreter extends PythonInterpreter {
     private CompletableFuture<Void> createdSignal;
 
     private void live() {
+        OWNS_AN_INTERPRETER.set(true);
         int gilState = PyGILState_Ensure();
         MemorySegment mainTstate = PyGILState_GetThisThreadState();
         try (Arena arena = Arena.ofConfined()) {
@@ -233,6 +234,9 @@ public final class SubInterpreter extends PythonInterpreter {
 
     @Override
     public <T> T call(InflightCall call, Duration timeout, GilTask<T> task) {
+        if (reentered()) {
+            return callInline(call, task); // Python -> Java -> Python on one thread (its own or a Python thread's)
+        }
         if (Thread.currentThread() == lane.thread()) {
             throw new IllegalStateException("re-entrant call on the interpreter's own thread");
         }
