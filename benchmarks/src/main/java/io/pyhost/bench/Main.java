@@ -155,7 +155,7 @@ public final class Main {
             System.out.println("=== processes: system CPython " + systemPython + " is absent: SystemPythonBench is skipped");
         }
         return List.of(
-                new Run("pyhost", List.of("SmallCallBench", "ThroughputBench", "CreationBench", "BurnBench", "ConversionBench", "SandboxBench",
+                new Run("pyhost", List.of("SmallCallBench", "ThroughputBench", "CreationBench", "BurnBench", "ConversionBench", "SandboxBench", "UpcallBench",
                         "FloorBench"), FLAGS, Map.of(), null, 0),
                 new Run("processes", processClasses, FLAGS, Map.of("python", systemPython.toString()), null, 0),
                 new Run("graalpy", List.of("GraalPyBench"), graalpyArgs, Map.of("compiler", "interpreter"), noGraalpy, 0),
