@@ -179,7 +179,8 @@ public final class PyhostModule {
     private static MemorySegment call(MemorySegment args) {
         String name = (String) Values.toJava(PyTuple_GetItem(args, 1));
         List<Object> positional = (List<Object>) Values.toJava(PyTuple_GetItem(args, 2));
-        Map<String, Object> keywords = (Map<String, Object>) (Map<?, ?>) Values.toJava(PyTuple_GetItem(args, 3));
+        Object kwargs = Values.toJava(PyTuple_GetItem(args, 3)); // None when there are none (no dict to walk)
+        Map<String, Object> keywords = kwargs == null ? Map.of() : (Map<String, Object>) kwargs;
         FunctionRegistry.Entry entry = FunctionRegistry.shared().best(name);
         if (entry == null) {
             return Values.toPython(List.of(2, "io.pyhost.api.PyFunction", "no function '" + name + "' is registered"));

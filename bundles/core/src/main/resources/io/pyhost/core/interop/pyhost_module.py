@@ -52,7 +52,7 @@ def call(name, /, *args, **kwargs):
     if not isinstance(name, str):
         raise TypeError(f'pyhost.call: the function name must be a str, not {type(name).__name__}')
     _check_ready()
-    return _result(_raw(_OP_CALL, name, args, kwargs))
+    return _result(_raw(_OP_CALL, name, args, kwargs or None))
 
 
 def functions():
