@@ -159,12 +159,27 @@ public final class PyhostModule {
      */
     private static MemorySegment raw(MemorySegment self, MemorySegment args) {
         try {
-            int op = (int) PyLong_AsLongLong(PyTuple_GetItem(args, 0));
-            return switch (op) {
+            // _raw is reachable from Python (pyhost.call.__globals__): its arguments are untrusted.
+            // PyTuple_GetItem past the end gives NULL, and NULL must never reach Values.toJava.
+            long count = PyTuple_Size(args);
+            if (count < 1) {
+                return fail(PyExc_TypeError, "pyhost: _raw needs an operation");
+            }
+            long op = PyLong_AsLongLong(PyTuple_GetItem(args, 0));
+            if (op == -1 && PyErr_Occurred().address() != 0) {
+                return MemorySegment.NULL; // not an int, or out of range
+            }
+            int expected = op == OP_CALL ? 4 : 1;
+            if (op != OP_GUARD && op != OP_CALL && op != OP_FUNCTIONS) {
+                return fail(PyExc_TypeError, "pyhost: unknown operation " + op);
+            }
+            if (count != expected) {
+                return fail(PyExc_TypeError, "pyhost: operation " + op + " takes " + expected + " arguments, not " + count);
+            }
+            return switch ((int) op) {
                 case OP_GUARD -> Values.toPython(StackGuard.guardCurrentThread());
                 case OP_FUNCTIONS -> Values.toPython(FunctionRegistry.shared().names());
-                case OP_CALL -> call(args);
-                default -> fail(PyExc_TypeError, "pyhost: unknown operation " + op);
+                default -> call(args);
             };
         } catch (Values.ConversionException e) {
             return MemorySegment.NULL; // a Python exception is set
@@ -177,9 +192,18 @@ public final class PyhostModule {
 
     @SuppressWarnings("unchecked")
     private static MemorySegment call(MemorySegment args) {
-        String name = (String) Values.toJava(PyTuple_GetItem(args, 1));
-        List<Object> positional = (List<Object>) Values.toJava(PyTuple_GetItem(args, 2));
-        Map<String, Object> keywords = (Map<String, Object>) (Map<?, ?>) Values.toJava(PyTuple_GetItem(args, 3));
+        if (!(Values.toJava(PyTuple_GetItem(args, 1)) instanceof String name)) {
+            return fail(PyExc_TypeError, "pyhost: the function name must be a str");
+        }
+        if (!(Values.toJava(PyTuple_GetItem(args, 2)) instanceof List<?> positionalIn)) {
+            return fail(PyExc_TypeError, "pyhost: the positional arguments must be a tuple");
+        }
+        if (!(Values.toJava(PyTuple_GetItem(args, 3)) instanceof Map<?, ?> keywordsIn)
+                || !keywordsIn.keySet().stream().allMatch(String.class::isInstance)) {
+            return fail(PyExc_TypeError, "pyhost: the keyword arguments must be a dict with str keys");
+        }
+        List<Object> positional = (List<Object>) positionalIn;
+        Map<String, Object> keywords = (Map<String, Object>) keywordsIn;
         FunctionRegistry.Entry entry = FunctionRegistry.shared().best(name);
         if (entry == null) {
             return Values.toPython(List.of(2, "io.pyhost.api.PyFunction", "no function '" + name + "' is registered"));
