@@ -186,7 +186,30 @@ public final class PyhostModule {
         } catch (IllegalArgumentException e) {
             return fail(PyExc_TypeError, "pyhost: " + e.getMessage());
         } catch (Throwable t) {
-            return fail(PyExc_RuntimeError, "pyhost: " + t);
+            try {
+                return fail(PyExc_RuntimeError, "pyhost: " + describe(t));
+            } catch (Throwable again) {
+                return MemorySegment.NULL; // nothing may leave an upcall; CPython reports a SystemError
+            }
+        }
+    }
+
+    /** {@code t.toString()}, or its class name when that throws (a Java function's exception is untrusted code). */
+    private static String describe(Throwable t) {
+        try {
+            return String.valueOf(t);
+        } catch (Throwable undescribable) {
+            return t.getClass().getName();
+        }
+    }
+
+    /** {@code t.getMessage()}, or "" when it is null or throws. */
+    private static String messageOf(Throwable t) {
+        try {
+            String message = t.getMessage();
+            return message == null ? "" : message;
+        } catch (Throwable undescribable) {
+            return "";
         }
     }
 
@@ -224,7 +247,7 @@ public final class PyhostModule {
             work.get();
         }
         if (outcome[1] instanceof Throwable t) {
-            return Values.toPython(List.of(1, t.getClass().getName(), t.getMessage() == null ? "" : t.getMessage(), JavaErrors.keep(t)));
+            return Values.toPython(List.of(1, t.getClass().getName(), messageOf(t), JavaErrors.keep(t)));
         }
         MemorySegment value = Values.toPython(outcome[0]); // an unconvertible result: IllegalArgumentException -> TypeError
         MemorySegment answer = PyTuple_New(2);
