@@ -33,6 +33,7 @@ public final class AdversaryProbe {
                 case "hostileJavaException" -> hostileJavaException(engine, args[1]);
                 case "unguardedThreadUpcall" -> unguardedThreadUpcall(engine, args[1], args[2]);
                 case "closeFromInsideAnUpcall" -> closeFromInsideAnUpcall(engine, args[1]);
+                case "upcallWhileEnding" -> upcallWhileEnding(engine, args[1]);
                 case "reentryTower" -> reentryTower(engine, args[1], Long.parseLong(args[2]));
                 default -> throw new IllegalArgumentException(args[0]);
             }
@@ -416,5 +417,39 @@ public final class AdversaryProbe {
         if (!Long.valueOf(2).equals(context.eval("1 + 1"))) {
             throw new AssertionError("the context stopped working");
         }
+    }
+
+    /** atexit callbacks, __del__ of globals and a weakref callback call Java while the context's interpreter ends. */
+    private static void upcallWhileEnding(ContextEngine engine, String mode) throws Exception {
+        java.util.concurrent.atomic.AtomicLong calls = new java.util.concurrent.atomic.AtomicLong();
+        io.pyhost.core.interop.FunctionRegistry.shared().add(new io.pyhost.core.interop.FunctionRegistry.Entry("probe.count",
+                (a, k) -> calls.incrementAndGet(), 0, 7));
+        PyContext context = interopContext(engine, mode);
+        context.exec("""
+                import atexit, weakref, pyhost
+                def safe(tag):
+                    try:
+                        pyhost.call('probe.count', tag)
+                    except BaseException:
+                        pass
+                atexit.register(safe, 'atexit')
+                class Dies:
+                    def __del__(self):
+                        safe('del')
+                keep = Dies()
+                class Target:
+                    pass
+                target = Target()
+                ref = weakref.ref(target, lambda r: safe('weakref'))
+                """);
+        long start = System.nanoTime();
+        context.close();
+        Thread.sleep(1000); // an interpreter ends on its own thread after close returns
+        System.out.println(mode + ": close took " + (System.nanoTime() - start) / 1_000_000 + " ms, " + calls.get() + " upcalls while ending");
+        PyContext after = interopContext(engine, mode);
+        if (!Long.valueOf(2).equals(after.eval("1 + 1"))) {
+            throw new AssertionError("the runtime stopped working");
+        }
+        after.close();
     }
 }
