@@ -287,14 +287,46 @@ public final class AdversaryProbe {
                 }
             };
         }, 0, 3));
+        // the same exception thrown while the function's result is converted (upcall code, not the function)
+        io.pyhost.core.interop.FunctionRegistry.shared().add(new io.pyhost.core.interop.FunctionRegistry.Entry("probe.hostileResult",
+                (a, k) -> new java.util.AbstractList<Object>() {
+                    @Override
+                    public Object get(int index) {
+                        return 1L;
+                    }
+
+                    @Override
+                    public int size() {
+                        return 1;
+                    }
+
+                    @Override
+                    public java.util.Iterator<Object> iterator() {
+                        throw new RuntimeException() {
+                            private static final long serialVersionUID = 1L;
+
+                            @Override
+                            public String getMessage() {
+                                throw new IllegalStateException("getMessage refuses");
+                            }
+
+                            @Override
+                            public String toString() {
+                                throw new IllegalStateException("toString refuses");
+                            }
+                        };
+                    }
+                }, 0, 8));
         PyContext context = interopContext(engine, mode);
         context.exec("""
                 import pyhost
-                try:
-                    pyhost.call('probe.hostile')
-                    outcome = 'returned'
-                except BaseException as e:
-                    outcome = type(e).__name__
+                outcome = []
+                for name in ('probe.hostile', 'probe.hostileResult'):
+                    try:
+                        pyhost.call(name)
+                        outcome.append('returned')
+                    except BaseException as e:
+                        outcome.append(type(e).__name__ + ': ' + str(e)[:80])
                 """);
         System.out.println(context.eval("outcome"));
     }
