@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -283,11 +284,25 @@ final class PythonContext implements PyContext {
         T run(PythonInterpreter in, InflightCall call);
     }
 
+    /**
+     * Contexts whose calls wait, on this thread or on the threads that handed work to it, for
+     * what this thread does now: Python of context A calls Java, which calls context B (another
+     * thread serves it), whose Python calls Java, which calls A again. A is in the set there, its
+     * permit is held by the waiting call: a deadlock, refused at once.
+     */
+    private static final ThreadLocal<Set<PythonContext>> WAITING_ON_THIS_THREAD = ThreadLocal.withInitial(Set::of);
+
     private <T> T invoke(Duration timeout, ContextTask<T> task) {
         checkOpen();
         if (permitHolder == Thread.currentThread()) {
             return reenter(task); // Python of this context -> Java -> this context, on one thread
         }
+        Set<PythonContext> waiting = WAITING_ON_THIS_THREAD.get();
+        if (waiting.contains(this)) {
+            throw new IllegalStateException("context " + id + " (" + mode + ") is waiting for this very call (Python -> Java -> "
+                    + "another context -> Java -> back): calling it here would deadlock");
+        }
+        Set<PythonContext> enclosing = waiting.isEmpty() ? Set.of(this) : with(waiting, this);
         long deadline = timeout == null ? 0 : System.nanoTime() + timeout.toNanos();
         acquirePermit(timeout, deadline);
         InflightCall call = new InflightCall();
@@ -298,9 +313,12 @@ final class PythonContext implements PyContext {
         }
         GilTask<T> work = in -> { // runs only once the call started (see PythonInterpreter.runAttached)
             permitHolder = Thread.currentThread();
+            Set<PythonContext> outer = WAITING_ON_THIS_THREAD.get();
+            WAITING_ON_THIS_THREAD.set(enclosing);
             try {
                 return runTask(in, call, task);
             } finally {
+                WAITING_ON_THIS_THREAD.set(outer);
                 permitHolder = null;
                 endCall(in);
             }
@@ -315,6 +333,12 @@ final class PythonContext implements PyContext {
             endIfNeverStarted(call);
             throw e;
         }
+    }
+
+    private static Set<PythonContext> with(Set<PythonContext> set, PythonContext one) {
+        Set<PythonContext> out = new java.util.HashSet<>(set);
+        out.add(one);
+        return Set.copyOf(out);
     }
 
     /**
@@ -336,6 +360,7 @@ final class PythonContext implements PyContext {
     private <T> T runTask(PythonInterpreter in, InflightCall call, ContextTask<T> task) {
         calls.incrementAndGet();
         io.pyhost.core.interop.PyhostModule.prepareThread(in); // once per thread: its Python may call Java
+        io.pyhost.core.interop.PyhostModule.keepImportable(in);
         boolean entered = sandboxThreads != null && Sandbox.enter(in, sandboxThreads);
         try {
             return task.run(in, call);

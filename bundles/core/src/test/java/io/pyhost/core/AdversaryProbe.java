@@ -29,6 +29,12 @@ public final class AdversaryProbe {
                 case "closeWith" -> closeWith(engine, args[1], args[2], Integer.parseInt(args[3]));
                 case "currentFramesAcrossInterpreters" -> currentFramesAcrossInterpreters(engine);
                 case "upcallAtTheDeepestPoint" -> upcallAtTheDeepestPoint(engine, args[1]);
+                case "rawBadArguments" -> rawBadArguments(engine, args[1]);
+                case "hostileJavaException" -> hostileJavaException(engine, args[1]);
+                case "unguardedThreadUpcall" -> unguardedThreadUpcall(engine, args[1], args[2]);
+                case "closeFromInsideAnUpcall" -> closeFromInsideAnUpcall(engine, args[1]);
+                case "upcallWhileEnding" -> upcallWhileEnding(engine, args[1]);
+                case "reentryTower" -> reentryTower(engine, args[1], Long.parseLong(args[2]));
                 default -> throw new IllegalArgumentException(args[0]);
             }
             System.out.println(OK);
@@ -232,5 +238,250 @@ public final class AdversaryProbe {
         }
         after.close();
         Thread.sleep(500);
+    }
+
+    // ---- interop (pyhost module) attacks, see InteropAdversaryTest ----
+
+    private static PyContext interopContext(ContextEngine engine, String mode) {
+        return EmbeddedPython.create(engine, ContextOptions.mode(mode).withSandbox(false));
+    }
+
+    /** _raw, the upcall builtin, reached from Python and called with missing or wrong arguments: a TypeError each, never a crash. */
+    private static void rawBadArguments(ContextEngine engine, String mode) throws Exception {
+        io.pyhost.core.interop.FunctionRegistry.shared().add(
+                new io.pyhost.core.interop.FunctionRegistry.Entry("probe.echo", (a, k) -> List.of(a, k == null ? "null" : k), 0, 2));
+        PyContext context = interopContext(engine, mode);
+        context.exec("""
+                import pyhost
+                raw = pyhost.call.__globals__['_raw']
+                outcomes = []
+                for args in [(), (1,), ('x',), (99,), (2**70,), (1, 'probe.echo'), (1, 'probe.echo', ()),
+                             (1, None, None, None), (1, 'probe.echo', None, None), (1, 'probe.echo', [1], {}),
+                             (1, 'probe.echo', 5, {}), (1, 5, (), {}), (1, 'probe.echo', (), {1: 2}),
+                             (1, 'probe.echo', (object(),), {}), (0, 1, 2, 3, 4, 5)]:
+                    try:
+                        outcomes.append(('ok', repr(raw(*args))[:60]))
+                    except BaseException as e:
+                        outcomes.append((type(e).__name__, str(e)[:60]))
+                """);
+        System.out.println(context.eval("outcomes"));
+        if (!Long.valueOf(2).equals(context.eval("1 + 1"))) {
+            throw new AssertionError("the context stopped working");
+        }
+    }
+
+    /** A Java function whose exception cannot be described (getMessage and toString throw): Python gets an error, the JVM lives. */
+    private static void hostileJavaException(ContextEngine engine, String mode) throws Exception {
+        io.pyhost.core.interop.FunctionRegistry.shared().add(new io.pyhost.core.interop.FunctionRegistry.Entry("probe.hostile", (a, k) -> {
+            throw new RuntimeException() {
+                private static final long serialVersionUID = 1L;
+
+                @Override
+                public String getMessage() {
+                    throw new IllegalStateException("getMessage refuses");
+                }
+
+                @Override
+                public String toString() {
+                    throw new IllegalStateException("toString refuses");
+                }
+            };
+        }, 0, 3));
+        // the same exception thrown while the function's result is converted (upcall code, not the function)
+        io.pyhost.core.interop.FunctionRegistry.shared().add(new io.pyhost.core.interop.FunctionRegistry.Entry("probe.hostileResult",
+                (a, k) -> new java.util.AbstractList<Object>() {
+                    @Override
+                    public Object get(int index) {
+                        return 1L;
+                    }
+
+                    @Override
+                    public int size() {
+                        return 1;
+                    }
+
+                    @Override
+                    public java.util.Iterator<Object> iterator() {
+                        throw new RuntimeException() {
+                            private static final long serialVersionUID = 1L;
+
+                            @Override
+                            public String getMessage() {
+                                throw new IllegalStateException("getMessage refuses");
+                            }
+
+                            @Override
+                            public String toString() {
+                                throw new IllegalStateException("toString refuses");
+                            }
+                        };
+                    }
+                }, 0, 8));
+        PyContext context = interopContext(engine, mode);
+        context.exec("""
+                import pyhost
+                outcome = []
+                for name in ('probe.hostile', 'probe.hostileResult'):
+                    try:
+                        pyhost.call(name)
+                        outcome.append('returned')
+                    except BaseException as e:
+                        outcome.append(type(e).__name__ + ': ' + str(e)[:80])
+                """);
+        System.out.println(context.eval("outcome"));
+    }
+
+    /**
+     * Python code gets around the readiness check: a thread the pyhost wrappers did not guard
+     * (started through the original _thread function kept in the wrapper's closure, or with a small
+     * stack) calls _raw, after deep recursion or at once. The JVM must survive.
+     */
+    private static void unguardedThreadUpcall(ContextEngine engine, String mode, String how) throws Exception {
+        io.pyhost.core.interop.FunctionRegistry.shared().add(
+                new io.pyhost.core.interop.FunctionRegistry.Entry("probe.ping", (a, k) -> 1L, 0, 4));
+        PyContext context = interopContext(engine, mode);
+        context.exec("""
+                import sys, threading, _thread, pyhost
+                sys.setrecursionlimit(10**6)
+                g = pyhost.call.__globals__
+                hits = []
+                done = threading.Event()
+                class Deep:
+                    def __getattr__(self, name):
+                        try:
+                            hits.append(g['_raw'](1, 'probe.ping', (), {}))
+                        except RecursionError:
+                            pass
+                        return getattr(self, name)
+                def deep():
+                    try:
+                        g['_ready'].ok = True  # forge readiness: the check is Python's own
+                        try:
+                            Deep().x
+                        except RecursionError:
+                            pass
+                    finally:
+                        done.set()
+                def at_once():
+                    try:
+                        hits.append(g['_raw'](0))
+                    finally:
+                        done.set()
+                how = %s
+                if how == 'closure':
+                    f = _thread.start_new_thread
+                    original = dict(zip(f.__code__.co_freevars, (c.cell_contents for c in f.__closure__)))['start_new']
+                    original(deep, ())
+                elif how == 'smallstack':
+                    threading.stack_size(64 * 1024)
+                    threading.Thread(target=at_once).start()
+                    threading.stack_size(0)
+                elif how == 'stack600k':
+                    threading.stack_size(600 * 1024)
+                    threading.Thread(target=deep).start()
+                    threading.stack_size(0)
+                done.wait(60)
+                """.formatted("'" + how + "'"));
+        System.out.println(mode + " " + how + ": " + context.eval("len(hits)") + " upcalls ran");
+    }
+
+    /** A Java function closes the very context whose Python called it: bounded, no crash, the runtime still works. */
+    private static void closeFromInsideAnUpcall(ContextEngine engine, String mode) throws Exception {
+        java.util.concurrent.atomic.AtomicReference<PyContext> self = new java.util.concurrent.atomic.AtomicReference<>();
+        io.pyhost.core.interop.FunctionRegistry.shared().add(new io.pyhost.core.interop.FunctionRegistry.Entry("probe.closeMe", (a, k) -> {
+            self.get().close();
+            return "closed";
+        }, 0, 5));
+        PyContext context = interopContext(engine, mode);
+        self.set(context);
+        Thread caller = Thread.ofPlatform().start(() -> {
+            try {
+                System.out.println("outcome: " + context.eval("__import__('pyhost').call('probe.closeMe')"));
+            } catch (RuntimeException e) {
+                System.out.println("outcome: " + e);
+            }
+        });
+        caller.join(20_000);
+        if (caller.isAlive()) {
+            throw new AssertionError(mode + ": the caller still waits 20 s after a function closed its context");
+        }
+        PyContext after = interopContext(engine, mode);
+        if (!Long.valueOf(2).equals(after.eval("1 + 1"))) {
+            throw new AssertionError("the runtime stopped working");
+        }
+        after.close();
+    }
+
+    /**
+     * Python -> Java -> the same context -> Python -> Java ... until something gives, on a Java
+     * platform thread of {@code stackKiB}: RecursionError or a JavaError in Python, never a crash.
+     */
+    private static void reentryTower(ContextEngine engine, String mode, long stackKiB) throws Exception {
+        java.util.concurrent.atomic.AtomicReference<PyContext> self = new java.util.concurrent.atomic.AtomicReference<>();
+        io.pyhost.core.interop.FunctionRegistry.shared().add(new io.pyhost.core.interop.FunctionRegistry.Entry("probe.down",
+                (a, k) -> self.get().eval("down(" + a.get(0) + ")"), 0, 6));
+        PyContext context = interopContext(engine, mode);
+        self.set(context);
+        context.exec("""
+                import pyhost
+                deepest = [0]
+                def down(n):
+                    deepest[0] = max(deepest[0], n)
+                    try:
+                        return pyhost.call('probe.down', n + 1)
+                    except BaseException as e:
+                        return type(e).__name__ + ' at ' + str(n)
+                """);
+        java.util.concurrent.atomic.AtomicReference<Object> outcome = new java.util.concurrent.atomic.AtomicReference<>();
+        Thread tower = new Thread(null, () -> {
+            try {
+                outcome.set(context.eval("down(0)"));
+            } catch (Throwable t) {
+                outcome.set(t);
+            }
+        }, "tower", stackKiB * 1024);
+        tower.start();
+        tower.join(60_000);
+        if (tower.isAlive()) {
+            throw new AssertionError("the tower still runs after 60 s");
+        }
+        System.out.println(mode + " " + stackKiB + " KiB: " + outcome.get() + ", deepest " + context.eval("deepest[0]"));
+        if (!Long.valueOf(2).equals(context.eval("1 + 1"))) {
+            throw new AssertionError("the context stopped working");
+        }
+    }
+
+    /** atexit callbacks, __del__ of globals and a weakref callback call Java while the context's interpreter ends. */
+    private static void upcallWhileEnding(ContextEngine engine, String mode) throws Exception {
+        java.util.concurrent.atomic.AtomicLong calls = new java.util.concurrent.atomic.AtomicLong();
+        io.pyhost.core.interop.FunctionRegistry.shared().add(new io.pyhost.core.interop.FunctionRegistry.Entry("probe.count",
+                (a, k) -> calls.incrementAndGet(), 0, 7));
+        PyContext context = interopContext(engine, mode);
+        context.exec("""
+                import atexit, weakref, pyhost
+                def safe(tag):
+                    try:
+                        pyhost.call('probe.count', tag)
+                    except BaseException:
+                        pass
+                atexit.register(safe, 'atexit')
+                class Dies:
+                    def __del__(self):
+                        safe('del')
+                keep = Dies()
+                class Target:
+                    pass
+                target = Target()
+                ref = weakref.ref(target, lambda r: safe('weakref'))
+                """);
+        long start = System.nanoTime();
+        context.close();
+        Thread.sleep(1000); // an interpreter ends on its own thread after close returns
+        System.out.println(mode + ": close took " + (System.nanoTime() - start) / 1_000_000 + " ms, " + calls.get() + " upcalls while ending");
+        PyContext after = interopContext(engine, mode);
+        if (!Long.valueOf(2).equals(after.eval("1 + 1"))) {
+            throw new AssertionError("the runtime stopped working");
+        }
+        after.close();
     }
 }

@@ -344,6 +344,11 @@ public final class CApi {
     public static void PyErr_Clear() {
         try { H_PyErr_Clear.invokeExact(); } catch (Throwable t) { throw fail("PyErr_Clear", t); }
     }
+    private static final MethodHandle H_PyImport_GetModuleDict = required("PyImport_GetModuleDict", FunctionDescriptor.of(ValueLayout.ADDRESS));
+    /** {@code sys.modules} of the current interpreter (borrowed). */
+    public static MemorySegment PyImport_GetModuleDict() {
+        try { return (MemorySegment) H_PyImport_GetModuleDict.invokeExact(); } catch (Throwable t) { throw fail("PyImport_GetModuleDict", t); }
+    }
     private static final MethodHandle H_PyThreadState_Get = required("PyThreadState_Get", FunctionDescriptor.of(ValueLayout.ADDRESS));
     /** The current thread state (attached). */
     public static MemorySegment PyThreadState_Get() {

@@ -2,7 +2,6 @@ package io.pyhost.core.bridge;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Java exceptions raised into Python as {@code pyhost.JavaError}, kept by token so that one that
@@ -11,12 +10,16 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class JavaErrors {
     static final int KEPT = 1024;
-    private static final AtomicLong TOKENS = new AtomicLong();
-    private static final Map<Long, Throwable> BY_TOKEN = new LinkedHashMap<>(64, 0.75f, false) {
+    private static final java.security.SecureRandom TOKENS = new java.security.SecureRandom();
+
+    private record Kept(long interpreter, Throwable error) {
+    }
+
+    private static final Map<Long, Kept> BY_TOKEN = new LinkedHashMap<>(64, 0.75f, false) {
         private static final long serialVersionUID = 1L;
 
         @Override
-        protected boolean removeEldestEntry(Map.Entry<Long, Throwable> eldest) {
+        protected boolean removeEldestEntry(Map.Entry<Long, Kept> eldest) {
             return size() > KEPT;
         }
     };
@@ -24,19 +27,33 @@ public final class JavaErrors {
     private JavaErrors() {
     }
 
-    /** Keeps {@code error}; returns its token (never 0). */
-    public static long keep(Throwable error) {
-        long token = TOKENS.incrementAndGet();
+    /**
+     * Keeps {@code error}, raised into the interpreter whose state is at {@code interpreter};
+     * returns its token: random (not guessable from another context's) and never 0.
+     */
+    public static long keep(long interpreter, Throwable error) {
+        long token;
         synchronized (BY_TOKEN) {
-            BY_TOKEN.put(token, error);
+            do {
+                token = TOKENS.nextLong() & Long.MAX_VALUE;
+            } while (token == 0 || BY_TOKEN.containsKey(token));
+            BY_TOKEN.put(token, new Kept(interpreter, error));
         }
         return token;
     }
 
-    /** The exception kept under {@code token}, removed; null if unknown or forgotten. */
-    static Throwable take(long token) {
+    /**
+     * The exception kept under {@code token} for the interpreter at {@code interpreter}, removed;
+     * null if unknown, forgotten, or kept for another interpreter (where it stays).
+     */
+    static Throwable take(long interpreter, long token) {
         synchronized (BY_TOKEN) {
-            return BY_TOKEN.remove(token);
+            Kept kept = BY_TOKEN.get(token);
+            if (kept == null || kept.interpreter() != interpreter) {
+                return null;
+            }
+            BY_TOKEN.remove(token);
+            return kept.error();
         }
     }
 }

@@ -37,8 +37,8 @@ public final class MainInterpreter extends PythonInterpreter {
 
     @Override
     public <T> T call(InflightCall call, Duration timeout, GilTask<T> task) {
-        if (reentered()) {
-            return callInline(call, task); // Python -> Java -> Python on one thread
+        if (reentered() && timeout == null) {
+            return callInline(call, task); // Python -> Java -> Python on one thread (a bounded call is handed off: the GIL is free)
         }
         if (timeout == null && !Thread.currentThread().isVirtual() && !OWNS_AN_INTERPRETER.get()) {
             return runHere(call, task);

@@ -40,7 +40,7 @@ public final class PyErrors {
             }
             PyException result = new PyException(type, message, traceback, notes, kind);
             Throwable java = type.equals("pyhost.JavaError") || type.equals("pyhost.ServiceUnavailable")
-                    ? JavaErrors.take(javaToken(interpreter, exc)) : null;
+                    ? JavaErrors.take(PyInterpreterState_Get().address(), javaToken(interpreter, exc)) : null;
             if (java != null) {
                 result.initCause(java); // a pyhost.JavaError: the Java exception behind it
             }

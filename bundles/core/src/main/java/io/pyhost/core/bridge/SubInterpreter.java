@@ -234,7 +234,7 @@ public final class SubInterpreter extends PythonInterpreter {
 
     @Override
     public <T> T call(InflightCall call, Duration timeout, GilTask<T> task) {
-        if (reentered()) {
+        if (reentered() && timeout == null) {
             return callInline(call, task); // Python -> Java -> Python on one thread (its own or a Python thread's)
         }
         if (Thread.currentThread() == lane.thread()) {

@@ -39,6 +39,8 @@ import io.pyhost.core.bridge.Values;
  */
 public final class PyhostModule {
     private static final String NAMESPACE = "pyhost.module";
+    private static final String MODULE = "pyhost.module.object";
+    private static final MemorySegment MODULE_NAME = Arena.global().allocateFrom("pyhost");
     private static final int OP_GUARD = 0;
     private static final int OP_CALL = 1;
     private static final int OP_FUNCTIONS = 2;
@@ -84,10 +86,29 @@ public final class PyhostModule {
     public static void ensure(PythonInterpreter in) {
         if (in.attachment(NAMESPACE) == null) {
             in.attach(NAMESPACE, install(in));
+            MemorySegment module = PyDict_GetItemString(PyImport_GetModuleDict(), MODULE_NAME); // borrowed
+            Py_IncRef(module);
+            in.attach(MODULE, module);
             BY_STATE.put(PyInterpreterState_Get().address(), in);
             in.ended().thenRun(() -> BY_STATE.values().remove(in));
         }
         prepareThread(in);
+    }
+
+    /**
+     * Puts the module back into {@code sys.modules} if Python took it out or replaced it (in
+     * worker mode one context could otherwise break or hijack {@code import pyhost} for all).
+     * Two lookups per call; GIL held.
+     */
+    public static void keepImportable(PythonInterpreter in) {
+        MemorySegment module = in.attachment(MODULE);
+        if (module == null) {
+            return;
+        }
+        MemorySegment modules = PyImport_GetModuleDict();
+        if (PyDict_GetItemString(modules, MODULE_NAME).address() != module.address()) {
+            PyDict_SetItemString(modules, MODULE_NAME, module);
+        }
     }
 
     /**
@@ -159,39 +180,98 @@ public final class PyhostModule {
      */
     private static MemorySegment raw(MemorySegment self, MemorySegment args) {
         try {
-            int op = (int) PyLong_AsLongLong(PyTuple_GetItem(args, 0));
-            return switch (op) {
+            // _raw is reachable from Python (pyhost.call.__globals__): its arguments are untrusted.
+            // PyTuple_GetItem past the end gives NULL, and NULL must never reach Values.toJava.
+            long count = PyTuple_Size(args);
+            if (count < 1) {
+                return fail(PyExc_TypeError, "pyhost: _raw needs an operation");
+            }
+            long op = PyLong_AsLongLong(PyTuple_GetItem(args, 0));
+            if (op == -1 && PyErr_Occurred().address() != 0) {
+                return MemorySegment.NULL; // not an int, or out of range
+            }
+            int expected = op == OP_CALL ? 4 : 1;
+            if (op != OP_GUARD && op != OP_CALL && op != OP_FUNCTIONS) {
+                return fail(PyExc_TypeError, "pyhost: unknown operation " + op);
+            }
+            if (count != expected) {
+                return fail(PyExc_TypeError, "pyhost: operation " + op + " takes " + expected + " arguments, not " + count);
+            }
+            return switch ((int) op) {
                 case OP_GUARD -> Values.toPython(StackGuard.guardCurrentThread());
                 case OP_FUNCTIONS -> Values.toPython(FunctionRegistry.shared().names());
-                case OP_CALL -> call(args);
-                default -> fail(PyExc_TypeError, "pyhost: unknown operation " + op);
+                default -> call(args);
             };
         } catch (Values.ConversionException e) {
             return MemorySegment.NULL; // a Python exception is set
         } catch (IllegalArgumentException e) {
             return fail(PyExc_TypeError, "pyhost: " + e.getMessage());
         } catch (Throwable t) {
-            return fail(PyExc_RuntimeError, "pyhost: " + t);
+            try {
+                return fail(PyExc_RuntimeError, "pyhost: " + describe(t));
+            } catch (Throwable again) {
+                return MemorySegment.NULL; // nothing may leave an upcall; CPython reports a SystemError
+            }
+        }
+    }
+
+    /** {@code t.toString()}, or its class name when that throws (a Java function's exception is untrusted code). */
+    private static String describe(Throwable t) {
+        try {
+            return String.valueOf(t);
+        } catch (Throwable undescribable) {
+            return t.getClass().getName();
+        }
+    }
+
+    /** {@code t.getMessage()}, or "" when it is null or throws. */
+    private static String messageOf(Throwable t) {
+        try {
+            String message = t.getMessage();
+            return message == null ? "" : message;
+        } catch (Throwable undescribable) {
+            return "";
         }
     }
 
     @SuppressWarnings("unchecked")
     private static MemorySegment call(MemorySegment args) {
-        String name = (String) Values.toJava(PyTuple_GetItem(args, 1));
-        List<Object> positional = (List<Object>) Values.toJava(PyTuple_GetItem(args, 2));
-        Object kwargs = Values.toJava(PyTuple_GetItem(args, 3)); // None when there are none (no dict to walk)
-        Map<String, Object> keywords = kwargs == null ? Map.of() : (Map<String, Object>) kwargs;
+        if (!(Values.toJava(PyTuple_GetItem(args, 1)) instanceof String name)) {
+            return fail(PyExc_TypeError, "pyhost: the function name must be a str");
+        }
+        if (!(Values.toJava(PyTuple_GetItem(args, 2)) instanceof List<?> positionalIn)) {
+            return fail(PyExc_TypeError, "pyhost: the positional arguments must be a tuple");
+        }
+        Object keywordsIn = Values.toJava(PyTuple_GetItem(args, 3)); // None when there are none (no dict to walk)
+        if (keywordsIn != null && (!(keywordsIn instanceof Map<?, ?> map) || !map.keySet().stream().allMatch(String.class::isInstance))) {
+            return fail(PyExc_TypeError, "pyhost: the keyword arguments must be a dict with str keys");
+        }
+        List<Object> positional = (List<Object>) positionalIn;
+        Map<String, Object> keywords = keywordsIn == null ? Map.of() : (Map<String, Object>) keywordsIn;
         FunctionRegistry.Entry entry = FunctionRegistry.shared().best(name);
         if (entry == null) {
             return Values.toPython(List.of(2, "io.pyhost.api.PyFunction", "no function '" + name + "' is registered"));
         }
         PythonInterpreter in = BY_STATE.get(PyInterpreterState_Get().address());
-        Object[] outcome = new Object[2];
+        Object[] outcome = new Object[4]; // result, Java exception, its message, a result that cannot be converted
         java.util.function.Supplier<Void> work = () -> {
+            Object result;
             try {
-                outcome[0] = entry.function().apply(positional, keywords);
+                result = entry.function().apply(positional, keywords);
             } catch (Throwable t) {
                 outcome[1] = t;
+                outcome[2] = messageOf(t); // user code too
+                return null;
+            }
+            try {
+                // copied into plain JDK types here, with the GIL released: converting runs no user code
+                // (a lazy collection's iterator() could otherwise hold the GIL, freezing every worker context)
+                outcome[0] = PlainCopy.of(result);
+            } catch (IllegalArgumentException unconvertible) {
+                outcome[3] = unconvertible.getMessage();
+            } catch (Throwable t) {
+                outcome[1] = t;
+                outcome[2] = messageOf(t);
             }
             return null;
         };
@@ -200,8 +280,11 @@ public final class PyhostModule {
         } else {
             work.get();
         }
+        if (outcome[3] != null) {
+            return fail(PyExc_TypeError, "pyhost: " + outcome[3]);
+        }
         if (outcome[1] instanceof Throwable t) {
-            return Values.toPython(List.of(1, t.getClass().getName(), t.getMessage() == null ? "" : t.getMessage(), JavaErrors.keep(t)));
+            return Values.toPython(List.of(1, t.getClass().getName(), outcome[2], JavaErrors.keep(PyInterpreterState_Get().address(), t)));
         }
         MemorySegment value = Values.toPython(outcome[0]); // an unconvertible result: IllegalArgumentException -> TypeError
         MemorySegment answer = PyTuple_New(2);
