@@ -19,6 +19,45 @@ public final class AdversaryProbe {
     private AdversaryProbe() {
     }
 
+    // ---- the test side: run a probe in a JVM of its own
+
+    /** How a probe's JVM ended. */
+    record Run(int status, String output) {
+    }
+
+    /** Runs the probe named by {@code args[0]} in a new JVM (120 s at most; killed after that). */
+    static Run run(String hsErrPrefix, String... args) throws Exception {
+        String javaCommand = java.nio.file.Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        List<String> command = new ArrayList<>(List.of(javaCommand, "--enable-native-access=ALL-UNNAMED",
+                "--sun-misc-unsafe-memory-access=allow", "-XX:ErrorFile=target/" + hsErrPrefix + "-hs_err_%p.log",
+                "-cp", System.getProperty("java.class.path"), AdversaryProbe.class.getName()));
+        command.addAll(List.of(args));
+        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+        java.util.concurrent.atomic.AtomicReference<String> output = new java.util.concurrent.atomic.AtomicReference<>("");
+        Thread reader = Thread.ofPlatform().daemon().start(() -> {
+            try {
+                output.set(new String(process.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8));
+            } catch (java.io.IOException e) {
+                output.set("unreadable: " + e);
+            }
+        });
+        if (!process.waitFor(120, java.util.concurrent.TimeUnit.SECONDS)) {
+            process.destroyForcibly().waitFor(10, java.util.concurrent.TimeUnit.SECONDS);
+            reader.join(5000);
+            return new Run(-1, "killed after 120 s\n" + output.get());
+        }
+        reader.join(10_000);
+        return new Run(process.exitValue(), output.get());
+    }
+
+    /** Fails (the test, not its JVM) unless the probe's JVM printed {@value #OK} and exited 0. */
+    static void assertHolds(String hsErrPrefix, String... args) throws Exception {
+        Run run = run(hsErrPrefix, args);
+        String tail = run.output().length() > 6000 ? run.output().substring(run.output().length() - 6000) : run.output();
+        org.junit.Assert.assertTrue(String.join(" ", args) + ": exit " + run.status() + "\n" + tail,
+                run.status() == 0 && run.output().contains(OK));
+    }
+
     public static void main(String[] args) throws Exception {
         ContextEngine engine = new ContextEngine(EmbeddedPython.runtime(), new PreloadRegistry(), null);
         try {

@@ -2,8 +2,6 @@ package io.pyhost.core;
 
 import static org.junit.Assert.*;
 
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -14,7 +12,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicReference;
 
 import org.junit.Test;
 
@@ -67,38 +64,8 @@ public class AdversaryTest extends EngineTest {
 
     // ------------------------------------------------------------------ attacks in a JVM of their own
 
-    private record ProbeRun(int status, String output) {
-    }
-
-    private static ProbeRun probe(String... args) throws Exception {
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        List<String> command = new ArrayList<>(List.of(java, "--enable-native-access=ALL-UNNAMED",
-                "--sun-misc-unsafe-memory-access=allow", "-XX:ErrorFile=target/adversary-hs_err_%p.log",
-                "-cp", System.getProperty("java.class.path"), AdversaryProbe.class.getName()));
-        command.addAll(List.of(args));
-        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-        AtomicReference<String> output = new AtomicReference<>("");
-        Thread reader = Thread.ofPlatform().daemon().start(() -> {
-            try {
-                output.set(new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
-            } catch (java.io.IOException e) {
-                output.set("unreadable: " + e);
-            }
-        });
-        if (!process.waitFor(120, TimeUnit.SECONDS)) {
-            process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-            reader.join(5000);
-            return new ProbeRun(-1, "killed after 120 s\n" + output.get());
-        }
-        reader.join(10_000);
-        return new ProbeRun(process.exitValue(), output.get());
-    }
-
     private static void assertProbeHolds(String... args) throws Exception {
-        ProbeRun run = probe(args);
-        String tail = run.output().length() > 6000 ? run.output().substring(run.output().length() - 6000) : run.output();
-        assertTrue(String.join(" ", args) + ": exit " + run.status() + "\n" + tail,
-                run.status() == 0 && run.output().contains(AdversaryProbe.OK));
+        AdversaryProbe.assertHolds("adversary", args);
     }
 
     /** A weakref callback that drops the GIL while the shared code cache evicts must not leave a freed code object in it. */
