@@ -320,7 +320,7 @@ final class PythonContext implements PyContext {
             } finally {
                 WAITING_ON_THIS_THREAD.set(outer);
                 permitHolder = null;
-                endCall(in);
+                endCall();
             }
         };
         try {
@@ -374,7 +374,7 @@ final class PythonContext implements PyContext {
     }
 
     /** After a call's Python work, on its thread, GIL held: a closed context's globals go with its last call. */
-    private void endCall(PythonInterpreter in) {
+    private void endCall() {
         current = null;
         if (closedBecause != null) {
             releaseGlobals();

@@ -43,7 +43,7 @@ public final class StackGuard {
     }
 
     /** Whether this CPython and libc let a thread state be guarded. */
-    public static boolean available() {
+    private static boolean available() {
         return CApi.has_PyUnstable_ThreadState_SetStackProtection() && PTHREAD_SELF != null && PTHREAD_GETATTR_NP != null
                 && PTHREAD_ATTR_GETSTACK != null && PTHREAD_ATTR_DESTROY != null;
     }
