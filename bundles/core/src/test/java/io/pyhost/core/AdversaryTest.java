@@ -265,6 +265,39 @@ public class AdversaryTest extends EngineTest {
         }
     }
 
+    /**
+     * While a call's exception is described for Java, interrupts are held back (an interrupt storm
+     * must not turn the description into a second exception) — but only for a while: an exception
+     * whose {@code __str__} never returns is still timed out, and the context is usable after.
+     */
+    @Test
+    public void anExceptionWhoseDescriptionNeverEndsIsStillTimedOut() {
+        for (String mode : EmbeddedPython.MODES) {
+            try (PyContext context = EmbeddedPython.create(engine, mode)) {
+                context.exec("""
+                        class Endless(Exception):
+                            def __str__(self):
+                                while True:
+                                    pass
+                        """);
+                long start = System.nanoTime();
+                PyException e = assertThrows(PyException.class, () -> context.exec("raise Endless()", Duration.ofSeconds(1)));
+                assertTrue(mode + ": " + e, e.isTimeout());
+                assertTrue(mode + ": the caller was held past its deadline", System.nanoTime() - start < TimeUnit.SECONDS.toNanos(3));
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+                Object two = null;
+                while (two == null && System.nanoTime() < deadline) {
+                    try {
+                        two = context.eval("1 + 1");
+                    } catch (ContextBusyException busy) {
+                        Thread.onSpinWait(); // the interrupted description is still ending
+                    }
+                }
+                assertEquals(mode, 2L, two);
+            }
+        }
+    }
+
     // ------------------------------------------------------------------ lanes
 
     /** mainLanes = 1, a call stuck in C, virtual callers queued with timeouts: each is released at its own deadline. */

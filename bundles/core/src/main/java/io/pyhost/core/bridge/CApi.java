@@ -308,6 +308,15 @@ public final class CApi {
     public static MemorySegment PyObject_CallObject(MemorySegment a0, MemorySegment a1) {
         try { return (MemorySegment) H_PyObject_CallObject.invokeExact(a0, a1); } catch (Throwable t) { throw fail("PyObject_CallObject", t); }
     }
+    private static final MethodHandle H_PyType_GetQualName = required("PyType_GetQualName", FunctionDescriptor.of(ValueLayout.ADDRESS, ValueLayout.ADDRESS));
+    public static MemorySegment PyType_GetQualName(MemorySegment a0) {
+        try { return (MemorySegment) H_PyType_GetQualName.invokeExact(a0); } catch (Throwable t) { throw fail("PyType_GetQualName", t); }
+    }
+    private static final MethodHandle H_PyType_GetModuleName = optional("PyType_GetModuleName", FunctionDescriptor.of(ValueLayout.ADDRESS, ValueLayout.ADDRESS));
+    public static MemorySegment PyType_GetModuleName(MemorySegment a0) {
+        try { return (MemorySegment) H_PyType_GetModuleName.invokeExact(a0); } catch (Throwable t) { throw fail("PyType_GetModuleName", t); }
+    }
+    public static boolean has_PyType_GetModuleName() { return H_PyType_GetModuleName != null; }
     private static final MethodHandle H_PyObject_Str = required("PyObject_Str", FunctionDescriptor.of(ValueLayout.ADDRESS, ValueLayout.ADDRESS));
     public static MemorySegment PyObject_Str(MemorySegment a0) {
         try { return (MemorySegment) H_PyObject_Str.invokeExact(a0); } catch (Throwable t) { throw fail("PyObject_Str", t); }

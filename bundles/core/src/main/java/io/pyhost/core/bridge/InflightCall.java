@@ -27,6 +27,7 @@ public final class InflightCall {
     private volatile boolean interruptRequested;
     private volatile Instant startedAt;
     private volatile String raisedBecause;   // why pyhost raised an exception into the call, if it did
+    private long raisesHeldUntil;            // System.nanoTime() before which nothing is raised (GIL-guarded)
 
     /**
      * Starts the call unless it was abandoned or its caller's timeout passed before it could start
@@ -83,6 +84,26 @@ public final class InflightCall {
             }
         }
         return true;
+    }
+
+    /**
+     * The call's exception is being described for Java (its type, message and traceback, by
+     * pyhost's helper code): clears an exception raised but not yet delivered, and raises
+     * nothing more for {@code holdNanos}, so an interrupt storm cannot turn the description into
+     * a second exception. The hold is bounded: an exception whose description does not end (a
+     * {@code __str__} that loops) is interrupted after it. GIL held, on the call's thread.
+     */
+    void holdRaises(long holdNanos) {
+        if (raised) {
+            CApi.PyThreadState_SetAsyncExc(ident, MemorySegment.NULL);
+            raised = false;
+        }
+        raisesHeldUntil = System.nanoTime() + holdNanos;
+    }
+
+    /** Nanoseconds left before the call may be raised into again (0: it may now). GIL held. */
+    long raisesHeldFor(long now) {
+        return Math.max(0, raisesHeldUntil - now);
     }
 
     /** Why pyhost raised into this call, or null. */

@@ -105,6 +105,11 @@ final class Interrupter {
         for (Map.Entry<InflightCall, Request> e : pending.entrySet()) {
             Request r = e.getValue();
             if (r.dueAt - now <= 0) {
+                long held = e.getKey().raisesHeldFor(now);
+                if (held > 0) {
+                    r.dueAt = now + held; // its exception is being described: raise after (see InflightCall.holdRaises)
+                    continue;
+                }
                 boolean running = e.getKey().raise(r.type, r.because);
                 if (running && !r.repeat) {
                     pending.remove(e.getKey(), r);

@@ -21,8 +21,11 @@ public final class PyErrors {
         if (exc.address() == 0) {
             return new PyException("builtins.SystemError", "a Python C API call failed without raising an exception", "");
         }
+        if (call != null) {
+            call.holdRaises(DESCRIBE_HOLD_NANOS);
+        }
         try {
-            String type = describe(interpreter, "qualified_type", exc, "builtins.BaseException");
+            String type = qualifiedType(interpreter, exc);
             String message = describe(interpreter, "exception_message", exc, "");
             String traceback = describe(interpreter, "format_exception", exc, "");
             String notes = describe(interpreter, "exception_notes", exc, "");
@@ -47,6 +50,40 @@ public final class PyErrors {
             return result;
         } finally {
             Py_DecRef(exc);
+        }
+    }
+
+    /** How long a call's exception may take to be described before the call can be interrupted again. */
+    private static final long DESCRIBE_HOLD_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(1);
+
+    /**
+     * {@code module.qualname} of the exception's type, read with the C API: no Python code runs,
+     * so the type (and with it {@link PyException#kind()}) is right even when describing the
+     * rest fails.
+     */
+    private static String qualifiedType(PythonInterpreter interpreter, MemorySegment exc) {
+        if (!has_PyType_GetModuleName()) {
+            return describe(interpreter, "qualified_type", exc, "builtins.BaseException");
+        }
+        MemorySegment type = typeOf(exc); // borrowed: exc, which we own, keeps its type alive
+        String module = nameOrNull(PyType_GetModuleName(type));
+        String qualname = nameOrNull(PyType_GetQualName(type));
+        return (module == null || module.isEmpty() ? "builtins" : module) + "." + (qualname == null ? "?" : qualname);
+    }
+
+    /** A new reference to a str (or NULL with an exception raised) as a string, or null; released. */
+    private static String nameOrNull(MemorySegment name) {
+        if (name.address() == 0) {
+            PyErr_Clear();
+            return null;
+        }
+        try {
+            return Values.string(name); // not a str (a class body can set __module__ to anything): throws
+        } catch (RuntimeException e) {
+            PyErr_Clear();
+            return null;
+        } finally {
+            Py_DecRef(name);
         }
     }
 
