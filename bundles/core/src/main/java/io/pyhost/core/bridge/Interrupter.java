@@ -54,7 +54,8 @@ final class Interrupter {
         if (call.state() == InflightCall.State.ENDED) {
             return false;
         }
-        pending.put(call, new Request(type, because, repeat));
+        // a one-off (the memory watch's MemoryError) never replaces a repeating stop (timeout, interrupt, close)
+        pending.merge(call, new Request(type, because, repeat), (old, next) -> old.repeat && !next.repeat ? old : next);
         synchronized (this) {
             if (thread == null) {
                 thread = new Thread(this::serve, name);

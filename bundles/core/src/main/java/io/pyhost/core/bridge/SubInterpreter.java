@@ -347,7 +347,10 @@ public final class SubInterpreter extends PythonInterpreter {
     /** From {@link MemoryWatch}, without the GIL: the interpreter holds more than its cap. */
     void overCap(long bytes) {
         InflightCall call = running();
-        if (call != null) {
+        // A call being stopped (timeout, interrupt(), close) is left alone: CPython keeps one pending
+        // asynchronous exception per thread, and a MemoryError set now could replace the
+        // KeyboardInterrupt before it lands; code that catches MemoryError would then never stop.
+        if (call != null && !call.interruptRequested() && !call.timedOut()) {
             raiseOnce(call, PyExc_MemoryError, "the context exceeded its memory limit of " + bytes + " bytes");
         }
     }
