@@ -40,6 +40,9 @@ public final class ContextEngine {
     private final java.util.concurrent.locks.ReentrantLock mainPreloadLock = new java.util.concurrent.locks.ReentrantLock(); // before the GIL, never inside it
     private long mainPreloadVersion = -1;
     private MemorySegment mainPreload;                   // owned; guarded by mainPreloadLock
+    private PreloadHost mainPreloadHost;                 // what that preload registered; guarded by mainPreloadLock
+    /** Sub-interpreters' preload hosts, until their context takes them over. */
+    private final Map<PythonInterpreter, PreloadHost> subPreloadHosts = new ConcurrentHashMap<>();
     private final WarmPool pool;
     private final Runnable preloadChanged;
     /** Owners whose contexts were closed (their strategy left), and why; a creation racing it is undone. */
@@ -132,6 +135,13 @@ public final class ContextEngine {
         Duration timeout = options.callTimeout() != null ? options.callTimeout() : defaultCallTimeout;
         PythonContext context = new PythonContext(mode, interpreter, finished.globals(), timeout, owner,
                 finished.sandboxThreads(), closeTimeout, this::closed);
+        if (!interpreter.isMain()) {
+            PreloadHost preloadHost = subPreloadHosts.remove(interpreter);
+            if (preloadHost != null) {
+                preloadHost.handTo(context);
+            }
+            io.pyhost.core.interop.PyhostModule.setInterpreterHost(interpreter, context); // its Python threads register for it
+        }
         open.add(context);
         String gone = closedBecause != null ? closedBecause : retired.get(owner);
         if (gone != null) { // closeAll or closeOwnedBy ran while this context was being made
@@ -202,7 +212,7 @@ public final class ContextEngine {
     /** GIL held: a new reference to a fresh copy of the shared preload namespace. */
     private MemorySegment shared(PythonInterpreter in, PreloadSnapshot snapshot) {
         io.pyhost.core.interop.PyhostModule.ensure(in); // `import pyhost` works from the preload on
-        MemorySegment image = in.isMain() ? mainImage(in, snapshot) : buildImage(in, snapshot);
+        MemorySegment image = in.isMain() ? mainImage(in, snapshot) : buildImage(in, snapshot, subPreloadHost(in));
         try {
             return callHelper(in, "copy_namespace", image);
         } finally {
@@ -252,18 +262,40 @@ public final class ContextEngine {
         Py_DecRef(result);
     }
 
+    /** The host of what a sub-interpreter's preload registers; its services end with the interpreter at the latest. */
+    private PreloadHost subPreloadHost(PythonInterpreter in) {
+        PreloadHost host = new PreloadHost(in, () -> defaultCallTimeout);
+        subPreloadHosts.put(in, host);
+        in.ended().thenRun(() -> {
+            subPreloadHosts.remove(in);
+            io.pyhost.core.interop.PythonServices.shared().forgetAll(host);
+            io.pyhost.core.interop.PyhostModule.setInterpreterHost(in, null);
+        });
+        return host;
+    }
+
     /** The main interpreter's namespace for this version, built at most once per version. */
     private MemorySegment mainImage(PythonInterpreter in, PreloadSnapshot snapshot) {
         if (mainPreload == null || mainPreloadVersion != snapshot.version()) {
-            MemorySegment built = buildImage(in, snapshot);
+            PreloadHost host = new PreloadHost(in, () -> defaultCallTimeout);
+            MemorySegment built = buildImage(in, snapshot, host);
             if (mainPreload != null) {
                 Py_DecRef(mainPreload); // functions of contexts made from it keep it alive as their globals
             }
+            if (mainPreloadHost != null) {
+                io.pyhost.core.interop.PythonServices.shared().endAll(mainPreloadHost); // the old preload's services leave with it
+            }
             mainPreload = built;
+            mainPreloadHost = host;
             mainPreloadVersion = snapshot.version();
         }
         Py_IncRef(mainPreload);
         return mainPreload;
+    }
+
+    /** Runs the shared preload in {@code in}; what it registers as services belongs to {@code host}. */
+    private MemorySegment buildImage(PythonInterpreter in, PreloadSnapshot snapshot, PreloadHost host) {
+        return io.pyhost.core.interop.ServiceHost.with(host, () -> buildImage(in, snapshot));
     }
 
     private MemorySegment buildImage(PythonInterpreter in, PreloadSnapshot snapshot) {
@@ -355,10 +387,18 @@ public final class ContextEngine {
         }
         try {
             MemorySegment image = mainPreload;
+            PreloadHost host = mainPreloadHost;
             mainPreload = null;
+            mainPreloadHost = null;
+            if (host != null) {
+                io.pyhost.core.interop.PythonServices.shared().unregisterAll(host); // no GIL held: consumers are told now
+            }
             if (image != null) {
                 try { // bounded: a worker call stuck in C holds the main GIL for as long as it runs
                     runtime.main().call(null, Duration.ofNanos(Math.max(1_000_000, deadline - System.nanoTime())), in -> {
+                        if (host != null) {
+                            io.pyhost.core.interop.PythonServices.shared().endAll(host);
+                        }
                         Py_DecRef(image);
                         return null;
                     });

@@ -21,4 +21,8 @@ public @interface CoreConfiguration {
     @AttributeDefinition(description = "How long close() (and a strategy or core stop) waits for a context's interpreter to end, "
             + "in milliseconds; one that cannot end by then is abandoned and reported")
     long closeTimeoutMillis() default 5000;
+
+    @AttributeDefinition(description = "LDAP filter of the OSGi services Python may use (pyhost.service) besides those registered "
+            + "with pyhost.export=true; empty: only those")
+    String exportFilter() default "";
 }

@@ -37,7 +37,7 @@ import io.pyhost.core.bridge.Values;
  * for it within that timeout and then fails with {@code TimeoutError} naming when the context
  * became busy.
  */
-final class PythonContext implements PyContext {
+final class PythonContext implements PyContext, io.pyhost.core.interop.ServiceHost {
     private static final AtomicLong IDS = new AtomicLong();
     /** How often a caller waiting for the permit looks whether the running call became overdue. */
     private static final long BUSY_CHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
@@ -95,6 +95,11 @@ final class PythonContext implements PyContext {
 
     long calls() {
         return calls.get();
+    }
+
+    /** How many Java objects the Python of this context's interpreter holds now. */
+    int lentObjects() {
+        return io.pyhost.core.interop.JavaObjects.lentCount(interpreter);
     }
 
     io.pyhost.api.ContextInfo info(String strategy) {
@@ -363,7 +368,7 @@ final class PythonContext implements PyContext {
         io.pyhost.core.interop.PyhostModule.keepImportable(in);
         boolean entered = sandboxThreads != null && Sandbox.enter(in, sandboxThreads);
         try {
-            return task.run(in, call);
+            return io.pyhost.core.interop.ServiceHost.with(this, () -> task.run(in, call)); // it owns what its Python registers
         } catch (Values.ConversionException e) {
             throw PyErrors.fetch(in, call); // before anything else calls into Python
         } finally {
@@ -390,9 +395,16 @@ final class PythonContext implements PyContext {
         }
     }
 
-    /** GIL held. Releases the globals once; completes {@link #released()} when the interpreter is done too. */
+    /**
+     * GIL held. Releases the globals and the Python objects this context registered as services,
+     * once; completes {@link #released()} when the interpreter is done too.
+     */
     private void releaseGlobals() {
         if (globalsReleased.compareAndSet(false, true)) {
+            io.pyhost.core.interop.PythonServices.shared().endAll(this);
+            if (preloadHost != null) {
+                io.pyhost.core.interop.PythonServices.shared().endAll(preloadHost);
+            }
             Py_DecRef(globals);
             if (interpreter.isMain()) {
                 released.complete(null);
@@ -473,6 +485,26 @@ final class PythonContext implements PyContext {
         }
     }
 
+    // ---- ServiceHost: the Python services this context registered run here ----
+
+    /** The host of what the preload of this context's own interpreter registered (sub-interpreters), or null. */
+    private volatile io.pyhost.core.interop.ServiceHost preloadHost;
+
+    void adoptPreloadHost(io.pyhost.core.interop.ServiceHost host) {
+        this.preloadHost = host;
+    }
+
+    /** Runs a Java call on a Python service of this context: like any call, under the context's call timeout. */
+    @Override
+    public <T> T run(io.pyhost.core.bridge.GilTask<T> work) {
+        return invoke(callTimeout, (in, call) -> work.run(in));
+    }
+
+    @Override
+    public String describe() {
+        return "context " + id + " (" + mode + ")";
+    }
+
     @Override
     public boolean interrupt() {
         InflightCall running = current;
@@ -506,6 +538,11 @@ final class PythonContext implements PyContext {
         }
         try {
             long deadline = System.nanoTime() + closeTimeout.toNanos();
+            // its services leave first (no GIL held: consumers are told at once, and a call they make now is refused)
+            io.pyhost.core.interop.PythonServices.shared().unregisterAll(this);
+            if (preloadHost != null) {
+                io.pyhost.core.interop.PythonServices.shared().unregisterAll(preloadHost);
+            }
             InflightCall running = current;
             if (running != null) {
                 interpreter.interrupt(running);

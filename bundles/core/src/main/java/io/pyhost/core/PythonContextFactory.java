@@ -58,11 +58,14 @@ public final class PythonContextFactory implements ContextFactory {
     private final ContextEngine engine;
     private Map<String, Integer> warmPoolSizes = Map.of(); // guarded by lock
     private boolean deactivated;                            // guarded by lock
+    private final org.osgi.framework.BundleContext bundleContext; // for Python's service lookups; never given to Python
 
     @Activate
     public PythonContextFactory(@Reference PythonDistribution distribution, @Reference PreloadRegistry preload,
-            CoreConfiguration config) {
+            CoreConfiguration config, org.osgi.framework.BundleContext bundleContext) {
         long started = System.nanoTime();
+        this.bundleContext = bundleContext;
+        io.pyhost.core.interop.PythonServices.shared().bind(bundleContext);
         PythonRuntime runtime = PythonRuntime.start(distribution.home(), distribution.library());
         this.engine = new ContextEngine(runtime, preload, null);
         modified(config);
@@ -162,6 +165,12 @@ public final class PythonContextFactory implements ContextFactory {
     /** A changed configuration reaches new contexts; open contexts keep what they have. */
     @Modified
     void modified(CoreConfiguration config) {
+        try {
+            io.pyhost.core.interop.ExportedServices.shared().bind(bundleContext, config.exportFilter());
+        } catch (IllegalArgumentException e) {
+            io.pyhost.core.interop.ExportedServices.shared().bind(bundleContext, null);
+            LOG.log(Level.WARNING, "pyhost: " + e.getMessage() + "; only services with pyhost.export=true are exported to Python");
+        }
         long timeoutMillis = config.callTimeoutMillis();
         engine.setDefaultCallTimeout(timeoutMillis > 0 ? Duration.ofMillis(timeoutMillis) : null);
         if (config.closeTimeoutMillis() > 0) {
@@ -217,6 +226,8 @@ public final class PythonContextFactory implements ContextFactory {
             deactivated = true;
         }
         engine.closeAll("pyhost core stopped");
+        io.pyhost.core.interop.ExportedServices.shared().unbind();
+        io.pyhost.core.interop.PythonServices.shared().unbind();
         PythonRuntime.release();
         LOG.log(Level.INFO, "pyhost: core stopped; CPython stays initialized for the next start");
     }

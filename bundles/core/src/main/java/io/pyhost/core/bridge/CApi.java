@@ -95,6 +95,8 @@ public final class CApi {
     public static final MemorySegment PyExc_MemoryError = dataPointer("PyExc_MemoryError");
     public static final MemorySegment PyExc_SystemExit = dataPointer("PyExc_SystemExit");
     public static final MemorySegment PyExc_TypeError = dataPointer("PyExc_TypeError");
+    public static final MemorySegment PyExc_ValueError = dataPointer("PyExc_ValueError");
+    public static final MemorySegment PyExc_AttributeError = dataPointer("PyExc_AttributeError");
 
     /** {@code Py_TYPE(o)}: ob_type follows the 8-byte ob_refcnt in the default (GIL) build. */
     public static MemorySegment typeOf(MemorySegment object) {
@@ -317,6 +319,18 @@ public final class CApi {
         try { return (MemorySegment) H_PyType_GetModuleName.invokeExact(a0); } catch (Throwable t) { throw fail("PyType_GetModuleName", t); }
     }
     public static boolean has_PyType_GetModuleName() { return H_PyType_GetModuleName != null; }
+    private static final MethodHandle H_PyList_SetSlice = required("PyList_SetSlice", FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.ADDRESS));
+    public static int PyList_SetSlice(MemorySegment a0, long a1, long a2, MemorySegment a3) {
+        try { return (int) H_PyList_SetSlice.invokeExact(a0, a1, a2, a3); } catch (Throwable t) { throw fail("PyList_SetSlice", t); }
+    }
+    private static final MethodHandle H_PyErr_ExceptionMatches = required("PyErr_ExceptionMatches", FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS));
+    public static int PyErr_ExceptionMatches(MemorySegment a0) {
+        try { return (int) H_PyErr_ExceptionMatches.invokeExact(a0); } catch (Throwable t) { throw fail("PyErr_ExceptionMatches", t); }
+    }
+    private static final MethodHandle H_PyList_Append = required("PyList_Append", FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.ADDRESS));
+    public static int PyList_Append(MemorySegment a0, MemorySegment a1) {
+        try { return (int) H_PyList_Append.invokeExact(a0, a1); } catch (Throwable t) { throw fail("PyList_Append", t); }
+    }
     private static final MethodHandle H_PyObject_Str = required("PyObject_Str", FunctionDescriptor.of(ValueLayout.ADDRESS, ValueLayout.ADDRESS));
     public static MemorySegment PyObject_Str(MemorySegment a0) {
         try { return (MemorySegment) H_PyObject_Str.invokeExact(a0); } catch (Throwable t) { throw fail("PyObject_Str", t); }

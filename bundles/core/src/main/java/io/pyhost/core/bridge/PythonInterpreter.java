@@ -115,12 +115,28 @@ public abstract sealed class PythonInterpreter implements Interpreter permits Ma
         }
         InflightCall outer = running; // not null when a call re-enters from Java (see outsidePython)
         running = call;
+        InflightCall outerOnThread = CALL_ON_THREAD.get();
+        CALL_ON_THREAD.set(call);
         try {
             return task.run(this);
         } finally {
+            CALL_ON_THREAD.set(outerOnThread);
             running = outer;
             call.finish();
         }
+    }
+
+    /** The registered call the current thread runs (innermost), for Java code an upcall runs. */
+    private static final ThreadLocal<InflightCall> CALL_ON_THREAD = new ThreadLocal<>();
+
+    /**
+     * Whether the call the current thread runs was asked to stop (its timeout passed, it was
+     * interrupted, or its context is closing): Java code that waits inside an upcall (a service
+     * lookup with a timeout) gives up then instead of holding the call past its deadline.
+     */
+    public static boolean callOnThisThreadStopping() {
+        InflightCall call = CALL_ON_THREAD.get();
+        return call != null && (call.timedOut() || call.interruptRequested() || call.raisedBecause() != null);
     }
 
     // ---- Java called from Python (upcalls) ----

@@ -103,6 +103,13 @@ public final class Values {
         if (PyType_IsSubtype(type, PyFloat_Type) != 0) {
             return PyFloat_AsDouble(o);
         }
+        Foreign handler = foreign;
+        if (handler != null) {
+            Object java = handler.toJava(o);
+            if (java != Foreign.NOT_FOREIGN) {
+                return java; // a Java object Python held (pyhost.JavaObject): the very same object
+            }
+        }
         MemorySegment str = PyObject_Str(o);
         if (str.address() == 0) {
             throw new ConversionException();
@@ -324,6 +331,11 @@ public final class Values {
                 if (v.getClass().isArray()) {
                     yield array(v, depth, path);
                 }
+                Foreign handler = foreign;
+                MemorySegment standIn = handler == null ? null : handler.toPython(v);
+                if (standIn != null) {
+                    yield standIn; // a pyhost.JavaObject
+                }
                 throw new IllegalArgumentException("cannot convert a Java " + v.getClass().getName() + " to Python");
             }
         };
@@ -500,6 +512,28 @@ public final class Values {
         if (path.put(container, Boolean.TRUE) != null) {
             throw new IllegalArgumentException("Java " + container.getClass().getName() + " contains itself; a cycle cannot be converted");
         }
+    }
+
+    /**
+     * Java objects the value table does not convert: the interop layer lends them to Python as
+     * stand-ins ({@code pyhost.JavaObject}) and takes them back. GIL held for both methods.
+     */
+    public interface Foreign {
+        /** What {@link #toJava} answers for a Python object that is no stand-in. */
+        Object NOT_FOREIGN = new Object();
+
+        /** A new reference to a stand-in for {@code object}, or null when it is not lent to Python (then refused). */
+        MemorySegment toPython(Object object);
+
+        /** The Java object {@code object} stands in for, or {@link #NOT_FOREIGN}. */
+        Object toJava(MemorySegment object);
+    }
+
+    private static volatile Foreign foreign;
+
+    /** Installs the handler of Java objects the table does not convert (one per core). */
+    public static void setForeign(Foreign handler) {
+        foreign = handler;
     }
 
     /**

@@ -44,6 +44,12 @@ public final class PyhostModule {
     private static final int OP_GUARD = 0;
     private static final int OP_CALL = 1;
     private static final int OP_FUNCTIONS = 2;
+    private static final int OP_INVOKE = 3;
+    private static final int OP_SERVICES = 4;
+    private static final int OP_REGISTER = 5;
+    private static final int OP_UNREGISTER = 6;
+    /** Arguments each operation takes, the operation included. */
+    private static final int[] ARITY = {1, 4, 1, 4, 5, 4, 2};
     private static final int METH_VARARGS = 0x0001;
 
     /** {@code PyMethodDef}: const char *ml_name; PyCFunction ml_meth; int ml_flags; const char *ml_doc. */
@@ -58,7 +64,44 @@ public final class PyhostModule {
     private static final ThreadLocal<Set<PythonInterpreter>> READY =
             ThreadLocal.withInitial(() -> Collections.newSetFromMap(new WeakHashMap<>()));
 
+    /** Hosts of registrations made on threads that run no context call (a sub-interpreter's Python threads). */
+    private static final Map<PythonInterpreter, ServiceHost> INTERPRETER_HOSTS = new ConcurrentHashMap<>();
+
+    static {
+        Values.setForeign(JavaObjects.INSTANCE); // Java objects the value table does not convert become pyhost.JavaObject
+    }
+
     private PyhostModule() {
+    }
+
+    /** The interpreter whose GIL the current thread holds, if pyhost made its module; else null. GIL held. */
+    static PythonInterpreter here() {
+        return BY_STATE.get(PyInterpreterState_Get().address());
+    }
+
+    /** A borrowed reference to a function of {@code in}'s module namespace. GIL held. */
+    static MemorySegment function(PythonInterpreter in, String name) {
+        MemorySegment namespace = in.attachment(NAMESPACE);
+        MemorySegment f;
+        try (Arena arena = Arena.ofConfined()) {
+            f = namespace == null ? MemorySegment.NULL : PyDict_GetItemString(namespace, arena.allocateFrom(name));
+        }
+        if (f.address() == 0) {
+            throw new IllegalStateException("the pyhost module of this interpreter has no " + name);
+        }
+        return f;
+    }
+
+    /**
+     * Names the host of {@code in}'s registrations made outside a context call (the one context of
+     * a sub-interpreter); null removes it.
+     */
+    public static void setInterpreterHost(PythonInterpreter in, ServiceHost host) {
+        if (host == null) {
+            INTERPRETER_HOSTS.remove(in);
+        } else {
+            INTERPRETER_HOSTS.put(in, host);
+        }
     }
 
     private static MemorySegment makeRawDef() {
@@ -89,6 +132,14 @@ public final class PyhostModule {
             MemorySegment module = PyDict_GetItemString(PyImport_GetModuleDict(), MODULE_NAME); // borrowed
             Py_IncRef(module);
             in.attach(MODULE, module);
+            MemorySegment namespace = in.attachment(NAMESPACE);
+            try (Arena arena = Arena.ofConfined()) {
+                for (String[] kept : new String[][] {{"JavaObject", JavaObjects.TYPE_KEY}, {"_released", JavaObjects.RELEASED_KEY}}) {
+                    MemorySegment object = PyDict_GetItemString(namespace, arena.allocateFrom(kept[0])); // borrowed
+                    Py_IncRef(object);
+                    in.attach(kept[1], object);
+                }
+            }
             BY_STATE.put(PyInterpreterState_Get().address(), in);
             in.ended().thenRun(() -> BY_STATE.values().remove(in));
         }
@@ -109,6 +160,7 @@ public final class PyhostModule {
         if (PyDict_GetItemString(modules, MODULE_NAME).address() != module.address()) {
             PyDict_SetItemString(modules, MODULE_NAME, module);
         }
+        JavaObjects.INSTANCE.drain(in);
     }
 
     /**
@@ -190,20 +242,29 @@ public final class PyhostModule {
             if (op == -1 && PyErr_Occurred().address() != 0) {
                 return MemorySegment.NULL; // not an int, or out of range
             }
-            int expected = op == OP_CALL ? 4 : 1;
-            if (op != OP_GUARD && op != OP_CALL && op != OP_FUNCTIONS) {
+            if (op < 0 || op >= ARITY.length) {
                 return fail(PyExc_TypeError, "pyhost: unknown operation " + op);
             }
-            if (count != expected) {
-                return fail(PyExc_TypeError, "pyhost: operation " + op + " takes " + expected + " arguments, not " + count);
+            if (count != ARITY[(int) op]) {
+                return fail(PyExc_TypeError, "pyhost: operation " + op + " takes " + ARITY[(int) op] + " arguments, not " + count);
+            }
+            PythonInterpreter in = here();
+            if (in != null && op != OP_GUARD) {
+                JavaObjects.INSTANCE.drain(in);
             }
             return switch ((int) op) {
                 case OP_GUARD -> Values.toPython(StackGuard.guardCurrentThread());
                 case OP_FUNCTIONS -> Values.toPython(FunctionRegistry.shared().names());
-                default -> call(args);
+                case OP_CALL -> call(in, args);
+                case OP_INVOKE -> invoke(in, args);
+                case OP_SERVICES -> services(in, args);
+                case OP_REGISTER -> register(in, args);
+                default -> unregister(in, args);
             };
         } catch (Values.ConversionException e) {
             return MemorySegment.NULL; // a Python exception is set
+        } catch (JavaMethods.NoSuchCall e) {
+            return fail(PyExc_TypeError, e.getMessage());
         } catch (IllegalArgumentException e) {
             return fail(PyExc_TypeError, "pyhost: " + e.getMessage());
         } catch (Throwable t) {
@@ -235,7 +296,7 @@ public final class PyhostModule {
     }
 
     @SuppressWarnings("unchecked")
-    private static MemorySegment call(MemorySegment args) {
+    private static MemorySegment call(PythonInterpreter in, MemorySegment args) {
         if (!(Values.toJava(PyTuple_GetItem(args, 1)) instanceof String name)) {
             return fail(PyExc_TypeError, "pyhost: the function name must be a str");
         }
@@ -250,14 +311,156 @@ public final class PyhostModule {
         Map<String, Object> keywords = keywordsIn == null ? Map.of() : (Map<String, Object>) keywordsIn;
         FunctionRegistry.Entry entry = FunctionRegistry.shared().best(name);
         if (entry == null) {
-            return Values.toPython(List.of(2, "io.pyhost.api.PyFunction", "no function '" + name + "' is registered"));
+            return unavailable("io.pyhost.api.PyFunction", "no function '" + name + "' is registered");
         }
-        PythonInterpreter in = BY_STATE.get(PyInterpreterState_Get().address());
+        return answer(in, () -> entry.function().apply(positional, keywords));
+    }
+
+    /** {@code _raw(OP_INVOKE, ref, name, args)}: a method of a lent Java object or service. */
+    @SuppressWarnings("unchecked")
+    private static MemorySegment invoke(PythonInterpreter in, MemorySegment args) {
+        Object ref = Values.toJava(PyTuple_GetItem(args, 1));
+        Object name = Values.toJava(PyTuple_GetItem(args, 2));
+        Object positional = Values.toJava(PyTuple_GetItem(args, 3));
+        if (!(ref instanceof Long r) || !(name instanceof String method) || !(positional instanceof List<?> list)) {
+            return fail(PyExc_TypeError, "pyhost: a Java method call needs a reference, a method name and a tuple of arguments");
+        }
+        JavaObjects.Lent lent = in == null ? null : JavaObjects.INSTANCE.find(in, r);
+        if (lent == null) {
+            return unavailable("java.lang.Object", "this Java object is no longer lent to Python");
+        }
+        try {
+            lent.alive().run();
+        } catch (JavaObjects.ServiceGone gone) {
+            return unavailable(lent.label(), gone.getMessage());
+        }
+        return answer(in, () -> JavaMethods.invoke(lent.object(), lent.methods(), lent.label(), method, (List<Object>) list));
+    }
+
+    /** {@code _raw(OP_SERVICES, type, filter, timeoutMillis, one)}: proxies of exported services. */
+    private static MemorySegment services(PythonInterpreter in, MemorySegment args) {
+        Object type = Values.toJava(PyTuple_GetItem(args, 1));
+        Object filter = Values.toJava(PyTuple_GetItem(args, 2));
+        Object timeout = Values.toJava(PyTuple_GetItem(args, 3));
+        Object one = Values.toJava(PyTuple_GetItem(args, 4));
+        if (!(type instanceof String typeName) || filter != null && !(filter instanceof String) || !(timeout instanceof Long millis)
+                || millis < 0 || !(one instanceof Boolean single) || in == null) {
+            return fail(PyExc_TypeError, "pyhost: a service lookup needs a type name, a filter or None, a timeout and a flag");
+        }
+        List<JavaObjects.Lent> found = new java.util.ArrayList<>();
+        Throwable[] failure = new Throwable[1];
+        in.outsidePython(() -> {
+            try {
+                for (var ref : ExportedServices.shared().find(typeName, (String) filter, millis, single)) {
+                    try {
+                        found.add(ExportedServices.shared().lend(ref, typeName));
+                    } catch (ExportedServices.Unavailable left) {
+                        // it left between lookup and get: the next one, if any
+                    }
+                    if (single && !found.isEmpty()) {
+                        break;
+                    }
+                }
+                if (single && found.isEmpty()) {
+                    throw new ExportedServices.Unavailable("the service " + typeName + " left as it was looked up");
+                }
+            } catch (Throwable t) {
+                failure[0] = t;
+            }
+            return null;
+        });
+        if (failure[0] != null) {
+            found.forEach(l -> l.release().run());
+            return failure[0] instanceof ExportedServices.Unavailable u ? unavailable(typeName, u.getMessage())
+                    : failure[0] instanceof IllegalArgumentException bad ? fail(PyExc_ValueError, "pyhost.service: " + bad.getMessage())
+                    : fail(PyExc_RuntimeError, "pyhost: " + describe(failure[0]));
+        }
+        MemorySegment list = PyList_New(0);
+        try {
+            for (int i = 0; i < found.size(); i++) {
+                MemorySegment standIn = JavaObjects.INSTANCE.lend(in, found.get(i));
+                int rc = PyList_Append(list, standIn);
+                Py_DecRef(standIn);
+                if (rc != 0) {
+                    throw new Values.ConversionException();
+                }
+            }
+        } catch (RuntimeException e) {
+            Py_DecRef(list);
+            throw e;
+        }
+        return ok(list);
+    }
+
+    /** {@code _raw(OP_REGISTER, names, obj, properties)}: a Python object becomes an OSGi service. */
+    @SuppressWarnings("unchecked")
+    private static MemorySegment register(PythonInterpreter in, MemorySegment args) {
+        Object names = Values.toJava(PyTuple_GetItem(args, 1));
+        MemorySegment object = PyTuple_GetItem(args, 2); // borrowed from the args tuple
+        Object properties = Values.toJava(PyTuple_GetItem(args, 3));
+        if (!(names instanceof List<?> list) || list.isEmpty() || !list.stream().allMatch(String.class::isInstance)
+                || properties != null && !(properties instanceof Map<?, ?>) || in == null) {
+            return fail(PyExc_TypeError, "pyhost: register needs interface names, an object and properties or None");
+        }
+        ServiceHost host = ServiceHost.current();
+        if (host == null) {
+            host = INTERPRETER_HOSTS.get(in);
+        }
+        if (host == null) {
+            return fail(PyExc_RuntimeError, "pyhost.register: this thread runs no context's call, so no context would own the "
+                    + "service (in worker mode, register from the context's own code, not from a thread it started)");
+        }
+        ServiceHost owner = host;
+        Py_IncRef(object); // the registration's own reference, from here on
+        Object[] outcome = new Object[2];
+        in.outsidePython(() -> {
+            try {
+                outcome[0] = PythonServices.shared().register(owner, (List<String>) list,
+                        object, properties == null ? Map.of() : (Map<String, Object>) properties);
+            } catch (Throwable t) {
+                outcome[1] = t;
+            }
+            return null;
+        });
+        if (outcome[1] != null) {
+            Py_DecRef(object);
+            Throwable t = (Throwable) outcome[1];
+            return t instanceof ExportedServices.Unavailable u ? unavailable(String.valueOf(list), u.getMessage())
+                    : t instanceof IllegalArgumentException bad ? fail(PyExc_TypeError, "pyhost.register: " + bad.getMessage())
+                    : javaError(t, messageOf(t));
+        }
+        PythonServices.Registration r = (PythonServices.Registration) outcome[0];
+        return ok(Values.toPython(List.of(r.token, PythonServices.serviceId(r))));
+    }
+
+    /** {@code _raw(OP_UNREGISTER, token)}. */
+    private static MemorySegment unregister(PythonInterpreter in, MemorySegment args) {
+        Object token = Values.toJava(PyTuple_GetItem(args, 1));
+        PythonServices.Registration r = token instanceof Long t ? PythonServices.shared().find(t) : null;
+        if (r != null && in != null) {
+            in.outsidePython(() -> {
+                PythonServices.shared().unregister(r); // consumers are told synchronously: they may still call in
+                return null;
+            });
+            PythonServices.shared().releaseUnregistered(r);
+        }
+        return ok(Values.toPython(null));
+    }
+
+    /**
+     * Runs Java {@code work} with the GIL released (re-entry runs inline), copies its result into
+     * plain JDK types there, and answers Python: (0, value), or (1, type, message, token) for a
+     * Java exception.
+     */
+    private static MemorySegment answer(PythonInterpreter in, JavaWork work) {
         Object[] outcome = new Object[4]; // result, Java exception, its message, a result that cannot be converted
-        java.util.function.Supplier<Void> work = () -> {
+        java.util.function.Supplier<Void> java = () -> {
             Object result;
             try {
-                result = entry.function().apply(positional, keywords);
+                result = work.run();
+            } catch (JavaMethods.NoSuchCall | JavaObjects.ServiceGone e) {
+                outcome[1] = e;
+                return null;
             } catch (Throwable t) {
                 outcome[1] = t;
                 outcome[2] = messageOf(t); // user code too
@@ -276,17 +479,41 @@ public final class PyhostModule {
             return null;
         };
         if (in != null) {
-            in.outsidePython(work); // the GIL is released while Java runs; re-entry runs inline
+            in.outsidePython(java); // the GIL is released while Java runs; re-entry runs inline
         } else {
-            work.get();
+            java.get();
         }
         if (outcome[3] != null) {
             return fail(PyExc_TypeError, "pyhost: " + outcome[3]);
         }
-        if (outcome[1] instanceof Throwable t) {
-            return Values.toPython(List.of(1, t.getClass().getName(), outcome[2], JavaErrors.keep(PyInterpreterState_Get().address(), t)));
+        if (outcome[1] instanceof JavaMethods.NoSuchCall noSuch) {
+            return fail(PyExc_TypeError, noSuch.getMessage());
         }
-        MemorySegment value = Values.toPython(outcome[0]); // an unconvertible result: IllegalArgumentException -> TypeError
+        if (outcome[1] instanceof JavaObjects.ServiceGone gone) {
+            return unavailable("service", gone.getMessage());
+        }
+        if (outcome[1] instanceof Throwable t) {
+            return javaError(t, (String) outcome[2]);
+        }
+        return ok(Values.toPython(outcome[0])); // unknown objects become pyhost.JavaObject; refused ones: TypeError
+    }
+
+    /** Java code an upcall runs; whatever it throws reaches Python as pyhost.JavaError. */
+    @FunctionalInterface
+    private interface JavaWork {
+        Object run() throws Throwable;
+    }
+
+    private static MemorySegment javaError(Throwable t, String message) {
+        return Values.toPython(List.of(1, t.getClass().getName(), message, JavaErrors.keep(PyInterpreterState_Get().address(), t)));
+    }
+
+    private static MemorySegment unavailable(String type, String message) {
+        return Values.toPython(List.of(2, type, message));
+    }
+
+    /** (0, value); steals {@code value}. */
+    private static MemorySegment ok(MemorySegment value) {
         MemorySegment answer = PyTuple_New(2);
         PyTuple_SetItem(answer, 0, Values.toPython(0L));
         PyTuple_SetItem(answer, 1, value); // steals

@@ -9,8 +9,11 @@ import _thread
 import sys
 import types
 
-_OP_GUARD, _OP_CALL, _OP_FUNCTIONS = 0, 1, 2
+_OP_GUARD, _OP_CALL, _OP_FUNCTIONS, _OP_INVOKE, _OP_SERVICES, _OP_REGISTER, _OP_UNREGISTER = range(7)
 _ready = _thread._local()
+# References of JavaObjects Python dropped. __del__ only appends here (no Java runs inside a
+# deallocation, which can happen deep in C recursion); Java empties it at the next call.
+_released = []
 
 
 def _mark_ready():
@@ -76,6 +79,122 @@ def function(name):
     return java_function
 
 
+def _check_name(what, name):
+    if not isinstance(name, str):
+        raise TypeError(f'pyhost.{what}: the name must be a str, not {type(name).__name__}')
+    if not name or '\0' in name:
+        raise ValueError(f'pyhost.{what}: {name!r} is not a type name')
+
+
+class JavaObject:
+    """A Java object lent to Python: its public methods are called by name; handed back to Java,
+    it is the very same object. Only Java makes these."""
+
+    __slots__ = ('_pyhost_ref', '_pyhost_label', '_pyhost_methods', '__weakref__')
+
+    def __new__(cls, *args, **kwargs):
+        raise TypeError('pyhost.JavaObject: only Java makes these')
+
+    def __getattr__(self, name):
+        methods = object.__getattribute__(self, '_pyhost_methods')
+        if name not in methods:
+            raise AttributeError(f'{object.__getattribute__(self, "_pyhost_label")} has no public method {name!r}')
+        target = self
+
+        def java_method(*args, **kwargs):
+            if kwargs:
+                raise TypeError(f'{name}(): Java methods take positional arguments only')
+            _check_ready()
+            return _result(_raw(_OP_INVOKE, object.__getattribute__(target, '_pyhost_ref'), name, args))
+        java_method.__name__ = java_method.__qualname__ = name
+        return java_method
+
+    def __dir__(self):
+        return sorted(object.__getattribute__(self, '_pyhost_methods'))
+
+    def __repr__(self):
+        return f'<pyhost.JavaObject {object.__getattribute__(self, "_pyhost_label")}>'
+
+    def __del__(self, _append=_released.append):
+        try:
+            _append(object.__getattribute__(self, '_pyhost_ref'))
+        except AttributeError:
+            pass
+
+
+def _make(ref, label, methods):
+    standin = object.__new__(JavaObject)
+    object.__setattr__(standin, '_pyhost_ref', ref)
+    object.__setattr__(standin, '_pyhost_label', label)
+    object.__setattr__(standin, '_pyhost_methods', frozenset(methods))
+    return standin
+
+
+def service(type_name, filter=None, timeout=None):
+    """A proxy of the best-ranked OSGi service of type_name exported to Python (pyhost.export=true
+    or core's exportFilter), matching the LDAP filter; waits up to timeout seconds for one."""
+    _check_name('service', type_name)
+    if filter is not None and not isinstance(filter, str):
+        raise TypeError(f'pyhost.service: the filter must be a str or None, not {type(filter).__name__}')
+    if timeout is None:
+        millis = 0
+    elif isinstance(timeout, bool) or not isinstance(timeout, (int, float)):
+        raise TypeError(f'pyhost.service: the timeout must be a number of seconds or None, not {type(timeout).__name__}')
+    elif not timeout >= 0 or timeout > 86400 * 365:
+        raise ValueError(f'pyhost.service: the timeout must be between 0 and a year of seconds, not {timeout!r}')
+    else:
+        millis = int(timeout * 1000)
+    _check_ready()
+    return _result(_raw(_OP_SERVICES, type_name, filter, millis, True))[0]
+
+
+def services(type_name, filter=None):
+    """Proxies of every OSGi service of type_name exported to Python, best-ranked first."""
+    _check_name('services', type_name)
+    if filter is not None and not isinstance(filter, str):
+        raise TypeError(f'pyhost.services: the filter must be a str or None, not {type(filter).__name__}')
+    _check_ready()
+    return _result(_raw(_OP_SERVICES, type_name, filter, 0, False))
+
+
+class Registration:
+    """A Python object registered as an OSGi service; unregister() ends it (and so does the end of
+    the context that registered it)."""
+
+    __slots__ = ('_pyhost_token', 'service_id', 'type_names')
+
+    def __init__(self, token, service_id, type_names):
+        self._pyhost_token = token
+        self.service_id = service_id
+        self.type_names = type_names
+
+    def unregister(self):
+        """Unregisters the service; calling it again does nothing."""
+        _check_ready()
+        _result(_raw(_OP_UNREGISTER, self._pyhost_token))
+
+    def __repr__(self):
+        return f'<pyhost.Registration of {list(self.type_names)} (service id {self.service_id})>'
+
+
+def register(type_names, obj, properties=None):
+    """Registers obj as an OSGi service implementing the Java interfaces type_names (a name or a
+    list of names); Java calls its methods by name. Returns a Registration."""
+    names = [type_names] if isinstance(type_names, str) else type_names
+    if not isinstance(names, (list, tuple)) or not names:
+        raise TypeError('pyhost.register: type_names must be an interface name or a non-empty list of them')
+    for n in names:
+        _check_name('register', n)
+    if properties is not None:
+        if not isinstance(properties, dict) or not all(isinstance(k, str) for k in properties):
+            raise TypeError('pyhost.register: properties must be a dict with str keys, or None')
+    if obj is None:
+        raise TypeError('pyhost.register: None cannot be a service')
+    _check_ready()
+    token, service_id = _result(_raw(_OP_REGISTER, list(names), obj, dict(properties) if properties else None))
+    return Registration(token, service_id, tuple(names))
+
+
 # ---- threads Python starts guard their stack before they run anything ----
 
 # A thread whose stack is smaller than this never enters Java, not even to guard itself: the
@@ -116,8 +235,11 @@ def _wrap_thread_starts():
 
 _wrap_thread_starts()
 
-module = types.ModuleType('pyhost', 'Python calls Java: functions registered as io.pyhost.api.PyFunction services.')
-for _name in ('call', 'function', 'functions', 'JavaError', 'ServiceUnavailable'):
+module = types.ModuleType('pyhost', 'Python calls Java: functions (io.pyhost.api.PyFunction), exported OSGi services, '
+                          'Java objects; and Python objects become OSGi services.')
+for _name in ('call', 'function', 'functions', 'service', 'services', 'register', 'JavaObject', 'Registration',
+              'JavaError', 'ServiceUnavailable'):
     setattr(module, _name, globals()[_name])
-JavaError.__module__ = ServiceUnavailable.__module__ = 'pyhost'
+for _cls in (JavaError, ServiceUnavailable, JavaObject, Registration):
+    _cls.__module__ = 'pyhost'
 sys.modules['pyhost'] = module
