@@ -402,9 +402,7 @@ final class PythonContext implements PyContext, io.pyhost.core.interop.ServiceHo
     private void releaseGlobals() {
         if (globalsReleased.compareAndSet(false, true)) {
             io.pyhost.core.interop.PythonServices.shared().endAll(this);
-            if (preloadHost != null) {
-                io.pyhost.core.interop.PythonServices.shared().endAll(preloadHost);
-            }
+            preloadHosts.forEach(io.pyhost.core.interop.PythonServices.shared()::endAll);
             Py_DecRef(globals);
             if (interpreter.isMain()) {
                 released.complete(null);
@@ -487,11 +485,14 @@ final class PythonContext implements PyContext, io.pyhost.core.interop.ServiceHo
 
     // ---- ServiceHost: the Python services this context registered run here ----
 
-    /** The host of what the preload of this context's own interpreter registered (sub-interpreters), or null. */
-    private volatile io.pyhost.core.interop.ServiceHost preloadHost;
+    /**
+     * Hosts of what was registered while this context was made: its {@code ContextOptions.preload},
+     * and the shared preload of its own interpreter (sub-interpreters). Their services end with it.
+     */
+    private final List<io.pyhost.core.interop.ServiceHost> preloadHosts = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     void adoptPreloadHost(io.pyhost.core.interop.ServiceHost host) {
-        this.preloadHost = host;
+        preloadHosts.add(host);
     }
 
     /** Runs a Java call on a Python service of this context: like any call, under the context's call timeout. */
@@ -540,9 +541,7 @@ final class PythonContext implements PyContext, io.pyhost.core.interop.ServiceHo
             long deadline = System.nanoTime() + closeTimeout.toNanos();
             // its services leave first (no GIL held: consumers are told at once, and a call they make now is refused)
             io.pyhost.core.interop.PythonServices.shared().unregisterAll(this);
-            if (preloadHost != null) {
-                io.pyhost.core.interop.PythonServices.shared().unregisterAll(preloadHost);
-            }
+            preloadHosts.forEach(io.pyhost.core.interop.PythonServices.shared()::unregisterAll);
             InflightCall running = current;
             if (running != null) {
                 interpreter.interrupt(running);
