@@ -42,6 +42,16 @@ import io.pyhost.core.bridge.Values;
 public final class PythonServices {
     private static final PythonServices SHARED = new PythonServices();
     private static final java.security.SecureRandom TOKENS = new java.security.SecureRandom();
+    /**
+     * Interfaces Python may not implement: framework hooks and listeners (a weaving hook rewrites
+     * every class loaded after it), URL handlers, configuration plugins, and pyhost's own extension
+     * points (a preload fragment's code runs unsandboxed in every interpreter; a strategy makes
+     * interpreters). Through any of them Python would act beyond the context that registered it.
+     */
+    private static final List<String> NEVER_IMPLEMENTED = List.of("org.osgi.framework.", "org.osgi.service.url.",
+            "org.osgi.service.cm.", "org.osgi.service.condpermadmin.", "org.osgi.service.permissionadmin.",
+            "org.apache.felix.framework.", "io.pyhost.spi.", "io.pyhost.api.PreloadFragment", "io.pyhost.api.PreloadService",
+            "io.pyhost.api.ContextFactory", "java.lang.instrument.");
 
     private volatile BundleContext context;
     private final Map<ServiceHost, List<Registration>> byHost = new ConcurrentHashMap<>();
@@ -175,6 +185,12 @@ public final class PythonServices {
         }
         if (names.isEmpty()) {
             throw new IllegalArgumentException("pyhost.register needs at least one interface name");
+        }
+        for (String name : names) {
+            if (NEVER_IMPLEMENTED.stream().anyMatch(name::startsWith)) {
+                throw new IllegalArgumentException("Python may not implement " + name
+                        + ": framework hooks and pyhost's own extension points act beyond the context that would register them");
+            }
         }
         List<Class<?>> interfaces = new ArrayList<>();
         for (String name : new LinkedHashSet<>(names)) {
