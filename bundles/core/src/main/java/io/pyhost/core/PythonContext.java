@@ -128,6 +128,25 @@ final class PythonContext implements PyContext, io.pyhost.core.interop.ServiceHo
 
     @Override
     public Object eval(String expression, Map<String, ?> locals, Duration timeout) {
+        return evaluate(expression, locals, timeout, PythonContext::convertResult);
+    }
+
+    @Override
+    public io.pyhost.api.PyObject evalObject(String expression) {
+        return evalObject(expression, null);
+    }
+
+    @Override
+    public io.pyhost.api.PyObject evalObject(String expression, Map<String, ?> locals) {
+        return evaluate(expression, locals, callTimeout, (in, call, result) -> keep(in, call, result));
+    }
+
+    /** What becomes of a call's result: a new reference, or NULL with a Python exception raised. GIL held. */
+    interface ResultTaker<T> {
+        T take(PythonInterpreter in, InflightCall call, MemorySegment result);
+    }
+
+    private <T> T evaluate(String expression, Map<String, ?> locals, Duration timeout, ResultTaker<T> taker) {
         checkCode(expression, "expression");
         if (locals != null) {
             locals.keySet().forEach(k -> checkName(k, "locals key"));
@@ -140,7 +159,7 @@ final class PythonContext implements PyContext, io.pyhost.core.interop.ServiceHo
                     localsDict = Values.toPython(locals);
                 }
                 MemorySegment result = PyEval_EvalCode(code, globals, localsDict);
-                return convertResult(in, call, result);
+                return taker.take(in, call, result);
             } finally {
                 Py_DecRef(code);
                 if (localsDict != globals) {
@@ -284,8 +303,75 @@ final class PythonContext implements PyContext, io.pyhost.core.interop.ServiceHo
         }
     }
 
+    // ---- handles (PyObject) ----
+
+    private static final java.lang.ref.Cleaner HANDLE_CLEANER = java.lang.ref.Cleaner.create(
+            Thread.ofPlatform().daemon().name("pyhost-handle-cleaner").factory());
+    private static final AtomicLong HANDLE_IDS = new AtomicLong();
+    /** The references of this context's live handles, by handle id (owned; released with the GIL held). */
+    private final Map<Long, MemorySegment> handles = new java.util.concurrent.ConcurrentHashMap<>();
+    /** Handles closed (or collected unclosed) since the last call: released at the start of the next. */
+    private final java.util.Queue<Long> handlesToRelease = new java.util.concurrent.ConcurrentLinkedQueue<>();
+
+    /** Makes a handle of a new reference (NULL: the raised exception is thrown). GIL held. */
+    PythonObject keep(PythonInterpreter in, InflightCall call, MemorySegment result) {
+        if (result.address() == 0) {
+            throw PyErrors.fetch(in, call);
+        }
+        long handleId = HANDLE_IDS.incrementAndGet();
+        handles.put(handleId, result);
+        PythonObject handle = new PythonObject(this, handleId);
+        // an unclosed handle that Java drops is only queued: its reference is released by a call, with the GIL
+        HANDLE_CLEANER.register(handle, () -> handlesToRelease.add(handleId));
+        return handle;
+    }
+
+    /** The reference behind a live handle, or throws IllegalStateException. GIL held, inside a call of this context. */
+    MemorySegment reference(long handleId) {
+        MemorySegment ref = handles.get(handleId);
+        if (ref == null) {
+            throw new IllegalStateException("this PyObject of " + describe() + " was closed");
+        }
+        return ref;
+    }
+
+    boolean isLive(long handleId) {
+        return handles.containsKey(handleId);
+    }
+
+    /** Queues the release of a handle's reference (done at the start of the next call, or at close). */
+    void release(long handleId) {
+        handlesToRelease.add(handleId);
+    }
+
+    /** Runs {@code task} as a call of this context, under its call timeout (a handle's operation). */
+    <T> T handleCall(ContextTask<T> task) {
+        return invoke(callTimeout, task);
+    }
+
+    /** GIL held: releases the references of handles closed or dropped since the last call. */
+    private void releaseQueuedHandles() {
+        for (Long handleId; (handleId = handlesToRelease.poll()) != null; ) {
+            MemorySegment ref = handles.remove(handleId);
+            if (ref != null) {
+                Py_DecRef(ref); // may run __del__: Python code, on this context's call
+            }
+        }
+    }
+
+    /** GIL held, at close: every handle's reference goes. */
+    private void releaseAllHandles() {
+        handlesToRelease.clear();
+        for (Long handleId : List.copyOf(handles.keySet())) {
+            MemorySegment ref = handles.remove(handleId);
+            if (ref != null) {
+                Py_DecRef(ref);
+            }
+        }
+    }
+
     /** A call's work, with the call it is registered as. */
-    private interface ContextTask<T> {
+    interface ContextTask<T> {
         T run(PythonInterpreter in, InflightCall call);
     }
 
@@ -366,6 +452,9 @@ final class PythonContext implements PyContext, io.pyhost.core.interop.ServiceHo
         calls.incrementAndGet();
         io.pyhost.core.interop.PyhostModule.prepareThread(in); // once per thread: its Python may call Java
         io.pyhost.core.interop.PyhostModule.keepImportable(in);
+        if (!handlesToRelease.isEmpty()) {
+            releaseQueuedHandles();
+        }
         boolean entered = sandboxThreads != null && Sandbox.enter(in, sandboxThreads);
         try {
             return io.pyhost.core.interop.ServiceHost.with(this, () -> task.run(in, call)); // it owns what its Python registers
@@ -401,6 +490,7 @@ final class PythonContext implements PyContext, io.pyhost.core.interop.ServiceHo
      */
     private void releaseGlobals() {
         if (globalsReleased.compareAndSet(false, true)) {
+            releaseAllHandles();
             io.pyhost.core.interop.PythonServices.shared().endAll(this);
             preloadHosts.forEach(io.pyhost.core.interop.PythonServices.shared()::endAll);
             Py_DecRef(globals);
