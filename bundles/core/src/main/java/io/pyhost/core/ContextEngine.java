@@ -135,7 +135,7 @@ public final class ContextEngine {
         }
         Duration timeout = options.callTimeout() != null ? options.callTimeout() : defaultCallTimeout;
         PythonContext context = new PythonContext(mode, interpreter, finished.globals(), timeout, owner,
-                finished.sandboxThreads(), closeTimeout, this::closed);
+                finished.sandboxThreads(), closeTimeout, this::closed, options.output(), options.errorOutput());
         ownPreload.handTo(context);
         if (!interpreter.isMain()) {
             PreloadHost preloadHost = subPreloadHosts.remove(interpreter);
@@ -234,7 +234,7 @@ public final class ContextEngine {
             if (contextPreload != null && !contextPreload.isEmpty()) {
                 boolean entered = threads != null && Sandbox.enter(in, threads);
                 try {
-                    io.pyhost.core.interop.ServiceHost.with(host, () -> {
+                    io.pyhost.core.interop.PythonHost.with(host, () -> {
                         runContextPreload(in, globals, contextPreload);
                         return null;
                     });
@@ -302,7 +302,7 @@ public final class ContextEngine {
 
     /** Runs the shared preload in {@code in}; what it registers as services belongs to {@code host}. */
     private MemorySegment buildImage(PythonInterpreter in, PreloadSnapshot snapshot, PreloadHost host) {
-        return io.pyhost.core.interop.ServiceHost.with(host, () -> buildImage(in, snapshot));
+        return io.pyhost.core.interop.PythonHost.with(host, () -> buildImage(in, snapshot));
     }
 
     private MemorySegment buildImage(PythonInterpreter in, PreloadSnapshot snapshot) {

@@ -8,7 +8,7 @@ import io.pyhost.core.bridge.InflightCall;
 import io.pyhost.core.bridge.PyErrors;
 import io.pyhost.core.bridge.PythonInterpreter;
 import io.pyhost.core.bridge.Values;
-import io.pyhost.core.interop.ServiceHost;
+import io.pyhost.core.interop.PythonHost;
 
 /**
  * The host of services a preload registered ({@code pyhost.register} in a fragment): the preload
@@ -17,7 +17,7 @@ import io.pyhost.core.interop.ServiceHost;
  * in a sub-interpreter it is handed to the interpreter's one context once that exists, and its
  * calls then run as that context's calls.
  */
-final class PreloadHost implements ServiceHost {
+final class PreloadHost implements PythonHost {
     private final PythonInterpreter interpreter;
     private final Supplier<Duration> timeout;
     private volatile PythonContext context;

@@ -37,7 +37,7 @@ import io.pyhost.core.bridge.Values;
  * for it within that timeout and then fails with {@code TimeoutError} naming when the context
  * became busy.
  */
-final class PythonContext implements PyContext, io.pyhost.core.interop.ServiceHost {
+final class PythonContext implements PyContext, io.pyhost.core.interop.PythonHost {
     private static final AtomicLong IDS = new AtomicLong();
     /** How often a caller waiting for the permit looks whether the running call became overdue. */
     private static final long BUSY_CHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
@@ -67,7 +67,10 @@ final class PythonContext implements PyContext, io.pyhost.core.interop.ServiceHo
     private volatile String closedBecause;
 
     PythonContext(String mode, PythonInterpreter interpreter, MemorySegment globals, Duration callTimeout, Object owner,
-            MemorySegment sandboxThreads, Duration closeTimeout, java.util.function.Consumer<PythonContext> onClose) {
+            MemorySegment sandboxThreads, Duration closeTimeout, java.util.function.Consumer<PythonContext> onClose,
+            java.util.function.Consumer<String> output, java.util.function.Consumer<String> errorOutput) {
+        this.output = output;
+        this.errorOutput = errorOutput != null ? errorOutput : output;
         this.closeTimeout = closeTimeout;
         this.sandboxThreads = sandboxThreads;
         this.mode = mode;
@@ -457,7 +460,7 @@ final class PythonContext implements PyContext, io.pyhost.core.interop.ServiceHo
         }
         boolean entered = sandboxThreads != null && Sandbox.enter(in, sandboxThreads);
         try {
-            return io.pyhost.core.interop.ServiceHost.with(this, () -> task.run(in, call)); // it owns what its Python registers
+            return io.pyhost.core.interop.PythonHost.with(this, () -> task.run(in, call)); // it owns what its Python registers
         } catch (Values.ConversionException e) {
             throw PyErrors.fetch(in, call); // before anything else calls into Python
         } finally {
@@ -573,15 +576,15 @@ final class PythonContext implements PyContext, io.pyhost.core.interop.ServiceHo
         }
     }
 
-    // ---- ServiceHost: the Python services this context registered run here ----
+    // ---- PythonHost: the Python services this context registered run here ----
 
     /**
      * Hosts of what was registered while this context was made: its {@code ContextOptions.preload},
      * and the shared preload of its own interpreter (sub-interpreters). Their services end with it.
      */
-    private final List<io.pyhost.core.interop.ServiceHost> preloadHosts = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final List<io.pyhost.core.interop.PythonHost> preloadHosts = new java.util.concurrent.CopyOnWriteArrayList<>();
 
-    void adoptPreloadHost(io.pyhost.core.interop.ServiceHost host) {
+    void adoptPreloadHost(io.pyhost.core.interop.PythonHost host) {
         preloadHosts.add(host);
     }
 
@@ -594,6 +597,27 @@ final class PythonContext implements PyContext, io.pyhost.core.interop.ServiceHo
     @Override
     public String describe() {
         return "context " + id + " (" + mode + ")";
+    }
+
+    private final java.util.function.Consumer<String> output;       // ContextOptions.output, or null: the log
+    private final java.util.function.Consumer<String> errorOutput;  // ContextOptions.errorOutput, else output
+    private final java.util.concurrent.atomic.AtomicBoolean sinkFailed = new java.util.concurrent.atomic.AtomicBoolean();
+
+    @Override
+    public void printed(boolean error, String line) {
+        java.util.function.Consumer<String> sink = error ? errorOutput : output;
+        if (sink == null) {
+            io.pyhost.core.interop.PythonHost.super.printed(error, line);
+            return;
+        }
+        try {
+            sink.accept(line);
+        } catch (RuntimeException e) {
+            if (sinkFailed.compareAndSet(false, true)) { // said once: a failing sink must not flood the log
+                System.getLogger(PythonContext.class.getName()).log(System.Logger.Level.WARNING,
+                        "pyhost: the output sink of " + describe() + " failed; its lines are lost while it fails", e);
+            }
+        }
     }
 
     @Override

@@ -20,7 +20,7 @@ import io.pyhost.core.bridge.PyErrors;
 import io.pyhost.core.bridge.PythonInterpreter;
 import io.pyhost.core.bridge.Values;
 import io.pyhost.core.interop.PythonHandle;
-import io.pyhost.core.interop.ServiceHost;
+import io.pyhost.core.interop.PythonHost;
 
 /**
  * A {@link PyObject}: the id of a reference its {@link PythonContext} holds. The reference itself
@@ -138,7 +138,7 @@ final class PythonObject implements PyObject, PythonHandle {
     }
 
     @Override
-    public MemorySegment newReference(ServiceHost current) {
+    public MemorySegment newReference(PythonHost current) {
         if (current != context) {
             throw new IllegalArgumentException("a PyObject of " + context.describe() + " cannot be used in "
                     + (current == null ? "code that runs in no context" : current.describe()));

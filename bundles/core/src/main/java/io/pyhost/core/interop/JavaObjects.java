@@ -75,7 +75,7 @@ public final class JavaObjects implements Values.Foreign {
     @Override
     public MemorySegment toPython(Object object) {
         if (object instanceof PythonHandle handle) {
-            return handle.newReference(ServiceHost.current()); // a PyObject: its own Python object
+            return handle.newReference(PythonHost.current()); // a PyObject: its own Python object
         }
         PythonInterpreter in = PyhostModule.here();
         if (in == null) {

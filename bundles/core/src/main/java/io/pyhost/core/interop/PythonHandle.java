@@ -12,5 +12,5 @@ public interface PythonHandle {
      * {@link IllegalArgumentException} when that code is not of the handle's context, and
      * {@link IllegalStateException} when the handle was closed.
      */
-    MemorySegment newReference(ServiceHost current);
+    MemorySegment newReference(PythonHost current);
 }

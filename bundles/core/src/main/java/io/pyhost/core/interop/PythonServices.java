@@ -32,7 +32,7 @@ import io.pyhost.core.bridge.Values;
  *
  * <p>The interfaces are loaded through the bundle that exports their package (the framework's
  * wiring), so any bundle's API can be implemented in Python; the service object is a
- * {@link Proxy} whose calls run in the registering {@link ServiceHost} (a context: serialized with
+ * {@link Proxy} whose calls run in the registering {@link PythonHost} (a context: serialized with
  * its other calls, under its call timeout), with arguments and results converted by the value
  * table and the result fitted to the method's return type. Each registration holds its Python
  * object as an owned reference, touched only with its interpreter's GIL held; the registration
@@ -54,7 +54,7 @@ public final class PythonServices {
             "io.pyhost.api.ContextFactory", "java.lang.instrument.");
 
     private volatile BundleContext context;
-    private final Map<ServiceHost, List<Registration>> byHost = new ConcurrentHashMap<>();
+    private final Map<PythonHost, List<Registration>> byHost = new ConcurrentHashMap<>();
     private final Map<Long, Registration> byToken = new ConcurrentHashMap<>();
 
     private PythonServices() {
@@ -75,13 +75,13 @@ public final class PythonServices {
     /** One Python object registered as a service. */
     static final class Registration implements InvocationHandler {
         final long token;
-        final ServiceHost host;
+        final PythonHost host;
         final String label;
         private final MemorySegment object;            // owned; used and released only with the GIL held
         private boolean released;                      // guarded by the GIL
         volatile ServiceRegistration<?> registration;
 
-        Registration(long token, ServiceHost host, String label, MemorySegment object) {
+        Registration(long token, PythonHost host, String label, MemorySegment object) {
             this.token = token;
             this.host = host;
             this.label = label;
@@ -178,7 +178,7 @@ public final class PythonServices {
      * failure the caller still owns it) under the interfaces {@code names}. Runs with the GIL
      * released: the framework tells listeners synchronously, and they may call the new service.
      */
-    Registration register(ServiceHost host, List<String> names, MemorySegment object, Map<String, Object> properties) {
+    Registration register(PythonHost host, List<String> names, MemorySegment object, Map<String, Object> properties) {
         BundleContext bc = context;
         if (bc == null) {
             throw new ExportedServices.Unavailable("OSGi services are not available here (pyhost core runs outside an OSGi framework)");
@@ -249,7 +249,7 @@ public final class PythonServices {
     }
 
     /** Unregisters every service of {@code host} (no GIL held: consumers are told synchronously). */
-    public void unregisterAll(ServiceHost host) {
+    public void unregisterAll(PythonHost host) {
         List<Registration> list = byHost.get(host);
         if (list != null) {
             list.forEach(Registration::unregister);
@@ -257,7 +257,7 @@ public final class PythonServices {
     }
 
     /** GIL of {@code host}'s interpreter held: unregisters what is left and releases every Python object of {@code host}. */
-    public void endAll(ServiceHost host) {
+    public void endAll(PythonHost host) {
         List<Registration> list = byHost.remove(host);
         if (list != null) {
             for (Registration r : list) {
@@ -271,7 +271,7 @@ public final class PythonServices {
     }
 
     /** Forgets {@code host}'s registrations whose interpreter is gone (its objects went with it). */
-    public void forgetAll(ServiceHost host) {
+    public void forgetAll(PythonHost host) {
         List<Registration> list = byHost.remove(host);
         if (list != null) {
             list.forEach(r -> {
@@ -282,7 +282,7 @@ public final class PythonServices {
     }
 
     /** How many registrations {@code host} has (tests). */
-    public int count(ServiceHost host) {
+    public int count(PythonHost host) {
         List<Registration> list = byHost.get(host);
         return list == null ? 0 : list.size();
     }
