@@ -54,6 +54,20 @@ public interface PyContext extends AutoCloseable {
     /** {@link #evalObject(String)} with extra local variables (see {@link #eval(String, Map)}). */
     PyObject evalObject(String expression, Map<String, ?> locals);
 
+    /**
+     * Evaluates an expression without blocking the caller. When the value is awaitable (a
+     * coroutine, an asyncio future) it is awaited as a task of the context's own asyncio event
+     * loop, and the future completes with the awaited result; tasks of one context run
+     * concurrently with each other and interleave with the context's other calls. Cancelling the
+     * future cancels the task (or interrupts the evaluation while it still runs). Errors complete
+     * the future exceptionally ({@link PyException}, {@link IllegalStateException} when the context
+     * closes first).
+     */
+    java.util.concurrent.CompletableFuture<Object> evalAsync(String expression);
+
+    /** {@link #call(String, String, List, Map)} without blocking the caller, awaited as {@link #evalAsync} is. */
+    java.util.concurrent.CompletableFuture<Object> callAsync(String module, String function, List<?> args, Map<String, ?> kwargs);
+
     /** Runs statements in the context's globals ({@code py:exec}). */
     void exec(String code);
 

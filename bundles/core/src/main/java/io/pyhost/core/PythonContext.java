@@ -134,6 +134,61 @@ final class PythonContext implements PyContext, io.pyhost.core.interop.PythonHos
         return evaluate(expression, locals, timeout, PythonContext::convertResult);
     }
 
+    // ---- asynchronous calls ----
+
+    private final AsyncCalls async = new AsyncCalls(this);
+
+    @Override
+    public java.util.concurrent.CompletableFuture<Object> evalAsync(String expression) {
+        checkCode(expression, "expression");
+        checkOpen();
+        return async.submit((in, call) -> {
+            MemorySegment code = in.compile(expression, EVAL_INPUT);
+            try {
+                return PyEval_EvalCode(code, globals, globals);
+            } finally {
+                Py_DecRef(code);
+            }
+        });
+    }
+
+    @Override
+    public java.util.concurrent.CompletableFuture<Object> callAsync(String module, String function, List<?> args, Map<String, ?> kwargs) {
+        checkName(function, "function");
+        if (module != null && !module.isEmpty()) {
+            checkName(module, "module");
+        }
+        if (kwargs != null) {
+            kwargs.keySet().forEach(k -> checkName(k, "kwargs key"));
+        }
+        checkOpen();
+        return async.submit((in, call) -> {
+            MemorySegment target = resolve(in, module, function);
+            MemorySegment pyArgs = MemorySegment.NULL;
+            MemorySegment pyKwargs = MemorySegment.NULL;
+            try {
+                pyArgs = tuple(args == null ? List.of() : args);
+                pyKwargs = kwargs == null || kwargs.isEmpty() ? MemorySegment.NULL : Values.toPython(kwargs);
+                return PyObject_Call(target, pyArgs, pyKwargs);
+            } finally {
+                Py_DecRef(target);
+                if (pyArgs.address() != 0) {
+                    Py_DecRef(pyArgs);
+                }
+                if (pyKwargs.address() != 0) {
+                    Py_DecRef(pyKwargs);
+                }
+            }
+        });
+    }
+
+    /** Interrupts {@code call} if it is this context's running call (a cancelled asynchronous call). */
+    void interruptCall(InflightCall call) {
+        if (current == call && closedBecause == null) {
+            interpreter.interrupt(call);
+        }
+    }
+
     @Override
     public io.pyhost.api.PyObject evalObject(String expression) {
         return evalObject(expression, null);
@@ -494,6 +549,7 @@ final class PythonContext implements PyContext, io.pyhost.core.interop.PythonHos
     private void releaseGlobals() {
         if (globalsReleased.compareAndSet(false, true)) {
             releaseAllHandles();
+            async.release();
             io.pyhost.core.interop.PythonServices.shared().endAll(this);
             preloadHosts.forEach(io.pyhost.core.interop.PythonServices.shared()::endAll);
             Py_DecRef(globals);
