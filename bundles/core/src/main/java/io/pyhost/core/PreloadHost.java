@@ -41,8 +41,11 @@ final class PreloadHost implements PythonHost {
         InflightCall call = new InflightCall();
         try {
             return interpreter.call(call, timeout.get(), in -> {
+                // like a context's call: the thread may call Java from here (pyhost.call in the service method)
+                io.pyhost.core.interop.PyhostModule.prepareThread(in);
+                io.pyhost.core.interop.PyhostModule.keepImportable(in);
                 try {
-                    return work.run(in);
+                    return PythonHost.with(this, () -> work.run(in));
                 } catch (Values.ConversionException e) {
                     throw PyErrors.fetch(in, call);
                 }
