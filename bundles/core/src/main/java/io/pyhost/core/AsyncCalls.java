@@ -279,11 +279,7 @@ final class AsyncCalls {
     // ---- C API helpers ----
 
     private static MemorySegment callHelper(PythonInterpreter in, InflightCall call, String helper, MemorySegment arg) {
-        MemorySegment args = PyTuple_New(1);
-        Py_IncRef(arg);
-        PyTuple_SetItem(args, 0, arg); // steals the reference just taken
-        MemorySegment result = PyObject_CallObject(in.helper(helper), args);
-        Py_DecRef(args);
+        MemorySegment result = Values.callWithObjects(in.helper(helper), arg);
         if (result.address() == 0) {
             throw PyErrors.fetch(in, call);
         }
@@ -304,13 +300,7 @@ final class AsyncCalls {
         if (method.address() == 0) {
             throw PyErrors.fetch(in, call);
         }
-        MemorySegment tuple = PyTuple_New(args.length);
-        for (int i = 0; i < args.length; i++) {
-            Py_IncRef(args[i]);
-            PyTuple_SetItem(tuple, i, args[i]); // steals the reference just taken
-        }
-        MemorySegment result = PyObject_CallObject(method, tuple);
-        Py_DecRef(tuple);
+        MemorySegment result = Values.callWithObjects(method, args);
         Py_DecRef(method);
         if (result.address() == 0) {
             throw PyErrors.fetch(in, call);

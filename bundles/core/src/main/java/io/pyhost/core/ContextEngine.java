@@ -310,12 +310,7 @@ public final class ContextEngine {
         for (Fragment f : snapshot.fragments()) {
             fragments.add(List.of(f.origin(), f.code()));
         }
-        MemorySegment args = PyTuple_New(3);
-        PyTuple_SetItem(args, 0, Values.toPython(snapshot.paths())); // each SetItem steals
-        PyTuple_SetItem(args, 1, Values.toPython(snapshot.imports()));
-        PyTuple_SetItem(args, 2, Values.toPython(fragments));
-        MemorySegment image = PyObject_CallObject(in.helper("build_preload"), args);
-        Py_DecRef(args);
+        MemorySegment image = Values.callWith(in.helper("build_preload"), List.of(snapshot.paths(), snapshot.imports(), fragments));
         if (image.address() == 0) {
             throw PyErrors.fetch(in, null);
         }
@@ -323,11 +318,7 @@ public final class ContextEngine {
     }
 
     private static MemorySegment callHelper(PythonInterpreter in, String helper, MemorySegment arg) {
-        MemorySegment args = PyTuple_New(1);
-        Py_IncRef(arg);
-        PyTuple_SetItem(args, 0, arg);
-        MemorySegment result = PyObject_CallObject(in.helper(helper), args);
-        Py_DecRef(args);
+        MemorySegment result = Values.callWithObjects(in.helper(helper), arg);
         if (result.address() == 0) {
             throw PyErrors.fetch(in, null);
         }

@@ -323,13 +323,17 @@ final class PythonContext implements PyContext, io.pyhost.core.interop.PythonHos
     }
 
     private MemorySegment resolveInPython(PythonInterpreter in, String module, String function) {
-        MemorySegment args = PyTuple_New(3);
-        PyTuple_SetItem(args, 0, Values.toPython(module == null ? "" : module));
-        PyTuple_SetItem(args, 1, Values.toPython(function));
-        Py_IncRef(globals);
-        PyTuple_SetItem(args, 2, globals);
-        MemorySegment target = PyObject_CallObject(in.helper("resolve"), args);
-        Py_DecRef(args);
+        MemorySegment moduleName = Values.toPython(module == null ? "" : module);
+        MemorySegment functionName;
+        try {
+            functionName = Values.toPython(function);
+        } catch (RuntimeException e) {
+            Py_DecRef(moduleName);
+            throw e;
+        }
+        MemorySegment target = Values.callWithObjects(in.helper("resolve"), moduleName, functionName, globals);
+        Py_DecRef(moduleName);
+        Py_DecRef(functionName);
         if (target.address() == 0) {
             throw new Values.ConversionException();
         }
@@ -337,16 +341,7 @@ final class PythonContext implements PyContext, io.pyhost.core.interop.PythonHos
     }
 
     private static MemorySegment tuple(List<?> args) {
-        MemorySegment tuple = PyTuple_New(args.size());
-        try {
-            for (int i = 0; i < args.size(); i++) {
-                PyTuple_SetItem(tuple, i, Values.toPython(args.get(i))); // steals
-            }
-        } catch (RuntimeException e) {
-            Py_DecRef(tuple);
-            throw e;
-        }
-        return tuple;
+        return Values.tuple(args);
     }
 
     /** Converts and releases a new reference; NULL means a Python exception is raised. */

@@ -300,13 +300,9 @@ final class PythonObject implements PyObject, PythonHandle {
 
     /** {@code callable(*args, **kwargs)}: a new reference or NULL with an exception raised. */
     private static MemorySegment invoke(MemorySegment callable, List<?> args, Map<String, ?> kwargs) {
-        List<?> positional = args == null ? List.of() : args;
-        MemorySegment tuple = PyTuple_New(positional.size());
+        MemorySegment tuple = Values.tuple(args == null ? List.of() : args);
         MemorySegment dict = MemorySegment.NULL;
         try {
-            for (int i = 0; i < positional.size(); i++) {
-                PyTuple_SetItem(tuple, i, Values.toPython(positional.get(i))); // steals
-            }
             if (kwargs != null && !kwargs.isEmpty()) {
                 dict = Values.toPython(kwargs);
             }

@@ -115,6 +115,16 @@ public class PyObjectTest extends EngineTest {
                     Thread.onSpinWait();
                 }
                 assertEquals(mode + ": dropped handles released", baseline, context.eval("sys.getrefcount(thing)"));
+                // arguments converted before one that cannot be are released: no tuple leaks half-made
+                context.exec("def takes(a, b):\n    return 0");
+                try (PyObject thing = context.evalObject("thing")) {
+                    for (int i = 0; i < 10; i++) {
+                        assertThrows(IllegalArgumentException.class,
+                                () -> context.call(null, "takes", List.of(thing, Thread.currentThread()), null));
+                        assertThrows(IllegalArgumentException.class, () -> thing.call(thing, Object.class));
+                    }
+                    assertEquals(mode, baseline + 1, context.eval("sys.getrefcount(thing)"));
+                }
             }
         }
     }

@@ -137,12 +137,14 @@ public final class JavaObjects implements Values.Foreign {
         do {
             ref = REFS.nextLong() & Long.MAX_VALUE;
         } while (ref == 0 || table.putIfAbsent(ref, lent) != null);
-        MemorySegment args = PyTuple_New(3);
-        PyTuple_SetItem(args, 0, Values.toPython(ref)); // each SetItem steals
-        PyTuple_SetItem(args, 1, Values.toPython(lent.label()));
-        PyTuple_SetItem(args, 2, Values.toPython(List.copyOf(lent.methods().keySet())));
-        MemorySegment standIn = PyObject_CallObject(PyhostModule.function(in, "_make"), args);
-        Py_DecRef(args);
+        MemorySegment standIn;
+        try {
+            standIn = Values.callWith(PyhostModule.function(in, "_make"), List.of(ref, lent.label(), List.copyOf(lent.methods().keySet())));
+        } catch (RuntimeException e) {
+            table.remove(ref);
+            lent.release().run();
+            throw e;
+        }
         if (standIn.address() == 0) {
             table.remove(ref);
             lent.release().run();

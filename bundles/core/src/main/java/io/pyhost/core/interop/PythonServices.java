@@ -130,10 +130,7 @@ public final class PythonServices {
             }
             MemorySegment tuple = MemorySegment.NULL;
             try {
-                tuple = PyTuple_New(args.length);
-                for (int i = 0; i < args.length; i++) {
-                    PyTuple_SetItem(tuple, i, Values.toPython(args[i])); // steals; unknown objects become pyhost.JavaObject
-                }
+                tuple = Values.tuple(java.util.Arrays.asList(args)); // unknown objects become pyhost.JavaObject
                 MemorySegment result = PyObject_CallObject(attribute, tuple);
                 if (result.address() == 0) {
                     throw new Values.ConversionException();
