@@ -40,7 +40,7 @@ public final class ContextEngine {
     private final java.util.concurrent.locks.ReentrantLock mainPreloadLock = new java.util.concurrent.locks.ReentrantLock(); // before the GIL, never inside it
     private long mainPreloadVersion = -1;
     private MemorySegment mainPreload;                   // owned; guarded by mainPreloadLock
-    private PreloadHost mainPreloadHost;                 // what that preload registered; guarded by mainPreloadLock
+    private volatile PreloadHost mainPreloadHost;        // what that preload registered; written under mainPreloadLock
     /** Sub-interpreters' preload hosts, until their context takes them over. */
     private final Map<PythonInterpreter, PreloadHost> subPreloadHosts = new ConcurrentHashMap<>();
     private final WarmPool pool;
@@ -62,7 +62,15 @@ public final class ContextEngine {
         this.preload = Objects.requireNonNull(preload, "preload");
         this.defaultCallTimeout = defaultCallTimeout;
         this.pool = new WarmPool(preload::version, this::discard);
-        this.preloadChanged = pool::signal;
+        this.preloadChanged = () -> {
+            pool.signal();
+            PreloadHost host = mainPreloadHost;
+            if (host != null) {
+                // services the old main preload registered leave with it now (no GIL needed); their
+                // Python objects are released when the next worker context builds the new preload
+                io.pyhost.core.interop.PythonServices.shared().unregisterAll(host);
+            }
+        };
         preload.addChangeListener(preloadChanged);
     }
 

@@ -30,6 +30,7 @@ final class PreloadHost implements PythonHost {
     void handTo(PythonContext owner) {
         this.context = owner;
         owner.adoptPreloadHost(this);
+        io.pyhost.core.interop.PythonServices.shared().describeAgain(this); // pyhost.host names the context now
     }
 
     @Override

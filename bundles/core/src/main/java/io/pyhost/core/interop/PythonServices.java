@@ -209,7 +209,14 @@ public final class PythonServices {
                 props.put(k, v);
             }
         });
-        props.put("pyhost.host", host.describe());
+        if (props.get(Constants.SERVICE_RANKING) instanceof Long ranking) {
+            // Python's int arrives as Long; the framework honours an Integer ranking only
+            if (ranking != ranking.intValue()) {
+                throw new IllegalArgumentException(Constants.SERVICE_RANKING + " " + ranking + " does not fit a Java int");
+            }
+            props.put(Constants.SERVICE_RANKING, ranking.intValue());
+        }
+        props.put(HOST_PROPERTY, host.describe());
         byHost.computeIfAbsent(host, h -> new CopyOnWriteArrayList<>()).add(registration);
         byToken.put(token, registration);
         try {
@@ -242,6 +249,34 @@ public final class PythonServices {
         List<Registration> list = byHost.get(registration.host);
         if (list != null) {
             list.remove(registration);
+        }
+    }
+
+    /** The service property naming the context (or preload) a Python service runs in. */
+    public static final String HOST_PROPERTY = "pyhost.host";
+
+    /** {@code host} now describes itself differently (a preload handed to its context): its services say so. */
+    public void describeAgain(PythonHost host) {
+        List<Registration> list = byHost.get(host);
+        if (list == null) {
+            return;
+        }
+        for (Registration r : list) {
+            ServiceRegistration<?> registration = r.registration;
+            if (registration == null) {
+                continue;
+            }
+            try {
+                var ref = registration.getReference();
+                Hashtable<String, Object> props = new Hashtable<>();
+                for (String key : ref.getPropertyKeys()) {
+                    props.put(key, ref.getProperty(key));
+                }
+                props.put(HOST_PROPERTY, host.describe());
+                registration.setProperties(props);
+            } catch (IllegalStateException unregistered) {
+                // gone meanwhile
+            }
         }
     }
 
