@@ -95,7 +95,7 @@ public abstract class PyhostTestSupport {
         options.add(junitBundles());
         options.add(systemProperty("ds.loglevel").value("warn"));
         options.add(systemProperty("org.ops4j.pax.logging.DefaultServiceLog.level").value("INFO"));
-        for (String name : Stream.concat(PLATFORM_BUNDLES.stream(), STRATEGY_BUNDLES.stream()).toList()) {
+        for (String name : Stream.of(PLATFORM_BUNDLES, STRATEGY_BUNDLES, moreBundles()).flatMap(List::stream).toList()) {
             Path jar = dir.resolve(name + ".jar");
             if (!Files.isRegularFile(jar)) {
                 throw new IllegalStateException(jar + " is missing: add " + name
@@ -104,6 +104,15 @@ public abstract class PyhostTestSupport {
             options.add(bundle(jar.toUri().toString()).start());
         }
         return options(options.toArray(Option[]::new));
+    }
+
+    /**
+     * Bundles from {@code target/bundles} (by artifactId) that a test class provisions and starts
+     * after the platform and the strategies, before the probe: none unless a class says so. They
+     * must be runtime dependencies of itests/pom.xml.
+     */
+    protected List<String> moreBundles() {
+        return List.of();
     }
 
     // ------------------------------------------------------------------ per test

@@ -18,6 +18,8 @@ import org.apache.felix.service.command.Parameter;
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.Constants;
+import org.osgi.framework.InvalidSyntaxException;
+import org.osgi.framework.ServiceReference;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
@@ -71,7 +73,7 @@ import io.pyhost.api.PyException;
                 "osgi.command.function=eval", "osgi.command.function=exec", "osgi.command.function=run",
                 "osgi.command.function=modes", "osgi.command.function=preload", "osgi.command.function=paths",
                 "osgi.command.function=imports", "osgi.command.function=reset",
-                "osgi.command.function=contexts", "osgi.command.function=functions" })
+                "osgi.command.function=contexts", "osgi.command.function=functions", "osgi.command.function=services" })
 @Designate(ocd = ShellConfiguration.class)
 public final class PythonCommands {
     /** The configuration PID. */
@@ -227,6 +229,25 @@ public final class PythonCommands {
             return names.isEmpty() ? "no Java function is registered (a PyFunction service with pyhost.function=<name>)"
                     : names.stream().map(String::valueOf).collect(java.util.stream.Collectors.joining("\n"));
         }
+    }
+
+    @Descriptor("list the OSGi services Python may use (pyhost.service): those with pyhost.export=true and those matching "
+            + "core's exportFilter, as 'objectClass (id, ranking, bundle)', sorted")
+    public String services() {
+        BundleContext context = bundleContext;
+        if (context == null) {
+            throw new IllegalStateException("py:services lists OSGi services: it needs the shell running in an OSGi framework");
+        }
+        factory.await(waitTime()); // core is there: its configuration is on its ContextFactory's service properties
+        ServiceReference<ContextFactory> core = context.getServiceReference(ContextFactory.class);
+        ServiceReference<?>[] all;
+        try {
+            all = context.getAllServiceReferences(null, null);
+        } catch (InvalidSyntaxException impossible) {
+            throw new IllegalStateException(impossible);
+        }
+        return PythonExports.describe(all == null ? new ServiceReference<?>[0] : all,
+                core == null ? null : core.getProperty(PythonExports.EXPORT_FILTER));
     }
 
     // ---- preload, paths, imports

@@ -85,6 +85,52 @@ public class PythonCommandsTest {
         }
     }
 
+    @Test
+    public void servicesListsTheServicesCoreExportsToPython() {
+        Map<String, Object> core = new HashMap<>(Map.of("exportFilter", "")); // DS publishes core's configuration on its ContextFactory
+        List<org.osgi.framework.ServiceReference<?>> all = new java.util.ArrayList<>(List.of(
+                reference("x.provider", "objectClass", new String[] {"a.Api"}, "service.id", 5L, "service.ranking", 3, "pyhost.export", true),
+                reference("x.provider", "objectClass", new String[] {"b.Hidden"}, "service.id", 6L, "export.me", "yes"),
+                reference("y.other", "objectClass", new String[] {"c.Str", "c.Other"}, "service.id", 7L, "pyhost.export", " TRUE "),
+                reference("x.provider", "objectClass", new String[] {"d.False"}, "service.id", 8L, "pyhost.export", false, "export.me", "no"),
+                reference("x.provider", "objectClass", new String[] {"e.Yes"}, "service.id", 9L, "pyhost.export", "yes"),
+                // the framework ranks by an Integer service.ranking only: a Long one counts as 0
+                reference("x.provider", "objectClass", new String[] {"f.Long"}, "service.id", 10L, "pyhost.export", true, "service.ranking", 7L),
+                reference("io.pyhost.core", "objectClass", new String[] {"io.pyhost.api.ContextFactory"}, "service.id", 11L)));
+        PythonCommands inFramework = new PythonCommands();
+        inFramework.activate(bundleContext(all, core), config("worker", 0));
+        inFramework.bindContextFactory(factory);
+        try {
+            String exported = "a.Api (id 5, ranking 3, bundle x.provider)\nc.Str, c.Other (id 7, ranking 0, bundle y.other)\n"
+                    + "f.Long (id 10, ranking 0, bundle x.provider)\n";
+            assertEquals(exported + "exported to Python: services with pyhost.export=true (core's exportFilter is not set)",
+                    inFramework.services());
+
+            core.put("exportFilter", " (export.me=yes) ");
+            assertEquals("a.Api (id 5, ranking 3, bundle x.provider)\nb.Hidden (id 6, ranking 0, bundle x.provider)\n"
+                    + "c.Str, c.Other (id 7, ranking 0, bundle y.other)\nf.Long (id 10, ranking 0, bundle x.provider)\n"
+                    + "exported to Python: services with pyhost.export=true, and those matching core's exportFilter (export.me=yes)",
+                    inFramework.services());
+
+            core.put("exportFilter", "(((");
+            String ignored = inFramework.services();
+            assertTrue(ignored, ignored.startsWith(exported + "exported to Python: services with pyhost.export=true only (core ignores its exportFilter '(((': "));
+
+            core.remove("exportFilter");
+            all.removeIf(ref -> "x.provider".equals(ref.getBundle().getSymbolicName()) || "y.other".equals(ref.getBundle().getSymbolicName()));
+            assertEquals("no service is exported to Python\nexported to Python: services with pyhost.export=true (core's exportFilter is not set)",
+                    inFramework.services());
+        } finally {
+            inFramework.deactivate();
+        }
+    }
+
+    @Test
+    public void servicesNeedsAFramework() {
+        assertEquals("py:services lists OSGi services: it needs the shell running in an OSGi framework",
+                assertThrows(IllegalStateException.class, commands::services).getMessage());
+    }
+
     // ---- running Python
 
     @Test
@@ -504,6 +550,57 @@ public class PythonCommandsTest {
                 return waitSeconds;
             }
         };
+    }
+
+    /** A service reference of a bundle named {@code bsn} with the properties {@code keysAndValues}. */
+    private static org.osgi.framework.ServiceReference<?> reference(String bsn, Object... keysAndValues) {
+        Map<String, Object> properties = new HashMap<>();
+        for (int i = 0; i < keysAndValues.length; i += 2) {
+            properties.put((String) keysAndValues[i], keysAndValues[i + 1]);
+        }
+        return reference(bsn, properties);
+    }
+
+    private static org.osgi.framework.ServiceReference<?> reference(String bsn, Map<String, Object> properties) {
+        org.osgi.framework.Bundle bundle = (org.osgi.framework.Bundle) Proxy.newProxyInstance(PythonCommandsTest.class.getClassLoader(),
+                new Class<?>[] {org.osgi.framework.Bundle.class}, (proxy, method, args) -> switch (method.getName()) {
+                    case "getSymbolicName" -> bsn;
+                    case "hashCode" -> System.identityHashCode(proxy);
+                    case "equals" -> proxy == args[0];
+                    case "toString" -> bsn;
+                    default -> throw new UnsupportedOperationException(method.getName());
+                });
+        return (org.osgi.framework.ServiceReference<?>) Proxy.newProxyInstance(PythonCommandsTest.class.getClassLoader(),
+                new Class<?>[] {org.osgi.framework.ServiceReference.class}, (proxy, method, args) -> switch (method.getName()) {
+                    case "getProperty" -> properties.get((String) args[0]);
+                    case "getPropertyKeys" -> properties.keySet().toArray(String[]::new);
+                    case "getProperties" -> new java.util.Hashtable<>(properties);
+                    case "getBundle" -> bundle;
+                    case "hashCode" -> System.identityHashCode(proxy);
+                    case "equals" -> proxy == args[0];
+                    case "toString" -> "reference " + properties;
+                    default -> throw new UnsupportedOperationException(method.getName());
+                });
+    }
+
+    /** A stand-in for the shell's BundleContext: the services {@code all}, and core's ContextFactory with {@code core}'s properties. */
+    private static org.osgi.framework.BundleContext bundleContext(List<org.osgi.framework.ServiceReference<?>> all, Map<String, Object> core) {
+        org.osgi.framework.ServiceReference<?> factoryRef = reference("io.pyhost.core", core);
+        return (org.osgi.framework.BundleContext) Proxy.newProxyInstance(PythonCommandsTest.class.getClassLoader(),
+                new Class<?>[] {org.osgi.framework.BundleContext.class}, (proxy, method, args) -> switch (method.getName()) {
+                    case "getAllServiceReferences" -> args[0] == null && args[1] == null ? all.toArray(org.osgi.framework.ServiceReference<?>[]::new)
+                            : unsupported(method.getName() + " with a class or filter");
+                    case "getServiceReference" -> io.pyhost.api.ContextFactory.class.equals(args[0])
+                            || io.pyhost.api.ContextFactory.class.getName().equals(args[0]) ? factoryRef : null;
+                    case "hashCode" -> System.identityHashCode(proxy);
+                    case "equals" -> proxy == args[0];
+                    case "toString" -> "bundle context";
+                    default -> unsupported(method.getName());
+                });
+    }
+
+    private static Object unsupported(String what) {
+        throw new UnsupportedOperationException(what);
     }
 
     private static CommandSession session() {
