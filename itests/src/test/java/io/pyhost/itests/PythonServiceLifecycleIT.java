@@ -20,13 +20,13 @@ import io.pyhost.api.PyContext;
 import io.pyhost.itests.api.Greeter;
 
 /**
- * Interop behaviour where core (as of dc57189) does not do what DESIGN.md / the API description
- * says or what an OSGi user would expect. Kept apart from {@link ServiceInteropIT} and
- * {@link PythonServiceRegistrationIT} so that the lead can decide: each test fails today, none is
- * skipped. What each expects, and what happens instead, is in its comment.
+ * Python services as an OSGi user expects them beyond the first cut: a ranking Python gives
+ * orders them, the main preload's services leave when the preload changes, and a sub-interpreter
+ * preload's services name their context. Each of these failed against dc57189 (found by this
+ * suite) and is fixed in core since.
  */
 @RunWith(PaxExam.class)
-public class ServiceInteropBugsIT extends InteropTestSupport {
+public class PythonServiceLifecycleIT extends InteropTestSupport {
 
     private static final String GREETER_CLASS = "import pyhost\nGREETER = " + pyString(GREETER) + "\n"
             + "class G:\n"
