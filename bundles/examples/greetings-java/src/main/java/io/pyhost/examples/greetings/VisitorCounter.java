@@ -10,7 +10,10 @@ import io.pyhost.examples.greetings.api.Counter;
  * The {@link Counter} service, exported to Python by its property {@code pyhost.export=true}:
  * without it, {@code pyhost.service} refuses the service ("is not exported to Python").
  */
-@Component(property = "pyhost.export=true")
+@Component(property = "pyhost.export=true",
+        // immediate: Python holds the service only while its proxy lives, and a delayed component
+        // nobody else holds would be ended at each release, starting every count again at 0
+        immediate = true)
 public final class VisitorCounter implements Counter {
     private final AtomicLong count = new AtomicLong();
 
