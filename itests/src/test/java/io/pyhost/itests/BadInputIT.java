@@ -137,9 +137,10 @@ public class BadInputIT extends PyhostTestSupport {
     public void unconvertibleJavaValuesAreRefusedWithIllegalArgumentException() {
         forEachMode(mode -> {
             try (PyContext ctx = create(mode)) {
+                // a plain Java object becomes a pyhost.JavaObject; one Python must never hold is refused, named
                 IllegalArgumentException error = assertThrows(IllegalArgumentException.class,
-                        () -> ctx.eval("x", Map.of("x", new Object())));
-                assertTrue("the message names the Java class: " + error.getMessage(), error.getMessage().contains("java.lang.Object"));
+                        () -> ctx.eval("x", Map.of("x", Object.class)));
+                assertTrue("the message names the Java class: " + error.getMessage(), error.getMessage().contains("java.lang.Class"));
                 assertThrows(IllegalArgumentException.class, () -> ctx.call("json", "dumps", List.of(Thread.currentThread()), null));
 
                 List<Object> cycle = new java.util.ArrayList<>();

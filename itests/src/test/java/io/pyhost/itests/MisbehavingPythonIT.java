@@ -165,8 +165,8 @@ public class MisbehavingPythonIT extends PyhostTestSupport {
                         assertThrows(PyException.class, () -> ctx.call("no_such_module", "f", null, null)).pythonType());
                 assertEquals("module 'json' has no attribute 'nope'",
                         assertThrows(PyException.class, () -> ctx.call("json", "nope", null, null)).pythonMessage());
-                assertEquals("cannot convert a Java java.lang.Thread to Python",
-                        assertThrows(IllegalArgumentException.class, () -> ctx.eval("x", Map.of("x", Thread.currentThread()))).getMessage());
+                assertTrue(assertThrows(IllegalArgumentException.class, () -> ctx.eval("x", Map.of("x", Thread.currentThread())))
+                        .getMessage().startsWith("pyhost does not give Python a Java java.lang.Thread"));
                 Object deep = List.of();
                 for (int i = 0; i < 150; i++) {
                     deep = List.of(deep);

@@ -41,9 +41,14 @@ import java.util.Objects;
  *                    every object up to 512 bytes); past it the running call gets {@code MemoryError}.
  *                    Only interpreters with their own allocator can be capped ({@code owngil});
  *                    other modes refuse the option. {@code null} for none
+ * @param output      receives each line the context's Python writes to {@code sys.stdout} (without
+ *                    its line end), on the thread that wrote it; {@code null}: the lines go to the log
+ *                    ({@code python.output}, INFO) under the context's id, one record per line
+ * @param errorOutput the same for {@code sys.stderr} (log level WARNING); {@code null}: to
+ *                    {@code output} if set, else to the log
  */
 public record ContextOptions(String mode, String preload, Duration callTimeout, Duration modeWait, Boolean sandbox,
-        Long memoryLimit) {
+        Long memoryLimit, java.util.function.Consumer<String> output, java.util.function.Consumer<String> errorOutput) {
 
     public ContextOptions {
         Objects.requireNonNull(mode, "mode");
@@ -63,33 +68,48 @@ public record ContextOptions(String mode, String preload, Duration callTimeout, 
         this(mode, preload, callTimeout, null, null, null);
     }
 
+    /** Options without output sinks (the API of version 1.1). */
+    public ContextOptions(String mode, String preload, Duration callTimeout, Duration modeWait, Boolean sandbox, Long memoryLimit) {
+        this(mode, preload, callTimeout, modeWait, sandbox, memoryLimit, null, null);
+    }
+
     /** Options for a mode with every other field at its default. */
     public static ContextOptions mode(String mode) {
         return new ContextOptions(mode, null, null, null, null, null);
     }
 
+    /** A copy whose {@code sys.stdout} and {@code sys.stderr} lines go to {@code sink} (see {@link #output()}). */
+    public ContextOptions withOutput(java.util.function.Consumer<String> sink) {
+        return new ContextOptions(mode, preload, callTimeout, modeWait, sandbox, memoryLimit, sink, errorOutput);
+    }
+
+    /** A copy whose {@code sys.stdout} lines go to {@code out} and {@code sys.stderr} lines to {@code err}. */
+    public ContextOptions withOutput(java.util.function.Consumer<String> out, java.util.function.Consumer<String> err) {
+        return new ContextOptions(mode, preload, callTimeout, modeWait, sandbox, memoryLimit, out, err);
+    }
+
     /** A copy with a per-context preload, run after the shared preload. */
     public ContextOptions withPreload(String code) {
-        return new ContextOptions(mode, code, callTimeout, modeWait, sandbox, memoryLimit);
+        return new ContextOptions(mode, code, callTimeout, modeWait, sandbox, memoryLimit, output, errorOutput);
     }
 
     /** A copy whose calls are bounded by {@code timeout}. */
     public ContextOptions withCallTimeout(Duration timeout) {
-        return new ContextOptions(mode, preload, timeout, modeWait, sandbox, memoryLimit);
+        return new ContextOptions(mode, preload, timeout, modeWait, sandbox, memoryLimit, output, errorOutput);
     }
 
     /** A copy that waits up to {@code wait} for the mode's strategy to be present. */
     public ContextOptions withModeWait(Duration wait) {
-        return new ContextOptions(mode, preload, callTimeout, wait, sandbox, memoryLimit);
+        return new ContextOptions(mode, preload, callTimeout, wait, sandbox, memoryLimit, output, errorOutput);
     }
 
     /** A copy whose context is held to {@code bytes} of small-object heap (see {@link #memoryLimit()}). */
     public ContextOptions withMemoryLimit(long bytes) {
-        return new ContextOptions(mode, preload, callTimeout, modeWait, sandbox, bytes);
+        return new ContextOptions(mode, preload, callTimeout, modeWait, sandbox, bytes, output, errorOutput);
     }
 
     /** A copy with the sandbox switched on or off (see {@link #sandbox()}). */
     public ContextOptions withSandbox(boolean on) {
-        return new ContextOptions(mode, preload, callTimeout, modeWait, on, memoryLimit);
+        return new ContextOptions(mode, preload, callTimeout, modeWait, on, memoryLimit, output, errorOutput);
     }
 }

@@ -15,7 +15,10 @@ import org.osgi.annotation.versioning.ProviderType;
  * beyond 64 bits), float&rarr;Double, str&rarr;String, bytes&rarr;byte[], list/tuple&rarr;List,
  * dict&rarr;Map (insertion order), set/frozenset&rarr;Set, anything else&rarr;its {@code str()}.
  * Java to Python: the reverse, plus Integer/Short/Byte&rarr;int, Float&rarr;float and arrays&rarr;list;
- * anything else is refused with {@link IllegalArgumentException}.
+ * a {@link PyObject} of this context is its Python object; any other Java object reaches Python
+ * as a {@code pyhost.JavaObject} (its public methods callable by name; back in Java it is the same
+ * object), except objects Python must never hold (reflection, class loaders, threads, the OSGi
+ * framework's own objects, ...), which are refused with {@link IllegalArgumentException}.
  *
  * <p><b>Errors.</b> Python exceptions arrive as {@link PyException}; bad arguments (null, NUL
  * characters, values that cannot be converted) as {@link IllegalArgumentException}; calls on a
@@ -41,6 +44,29 @@ public interface PyContext extends AutoCloseable {
      * evaluation. {@code null} locals means none.
      */
     Object eval(String expression, Map<String, ?> locals);
+
+    /**
+     * Evaluates an expression and keeps its value as a Python object ({@link PyObject}) instead of
+     * converting it: a generator, a class instance, a function to call many times.
+     */
+    PyObject evalObject(String expression);
+
+    /** {@link #evalObject(String)} with extra local variables (see {@link #eval(String, Map)}). */
+    PyObject evalObject(String expression, Map<String, ?> locals);
+
+    /**
+     * Evaluates an expression without blocking the caller. When the value is awaitable (a
+     * coroutine, an asyncio future) it is awaited as a task of the context's own asyncio event
+     * loop, and the future completes with the awaited result; tasks of one context run
+     * concurrently with each other and interleave with the context's other calls. Cancelling the
+     * future cancels the task (or interrupts the evaluation while it still runs). Errors complete
+     * the future exceptionally ({@link PyException}, {@link IllegalStateException} when the context
+     * closes first).
+     */
+    java.util.concurrent.CompletableFuture<Object> evalAsync(String expression);
+
+    /** {@link #call(String, String, List, Map)} without blocking the caller, awaited as {@link #evalAsync} is. */
+    java.util.concurrent.CompletableFuture<Object> callAsync(String module, String function, List<?> args, Map<String, ?> kwargs);
 
     /** Runs statements in the context's globals ({@code py:exec}). */
     void exec(String code);

@@ -120,21 +120,23 @@ public final class ContextEngine {
             limitMemory(mode, interpreter, pooled, options.memoryLimit());
         }
         Finished finished;
+        PreloadHost ownPreload = new PreloadHost(interpreter, () -> defaultCallTimeout); // what ContextOptions.preload registers
         if (interpreter.isMain()) {
             mainPreloadLock.lock();
             try {
-                finished = prepareOrClose(interpreter, in -> finish(in, shared(in, snapshot), options.preload(), sandbox));
+                finished = prepareOrClose(interpreter, in -> finish(in, shared(in, snapshot), options.preload(), sandbox, ownPreload));
             } finally {
                 mainPreloadLock.unlock();
             }
         } else {
             MemorySegment ready = pooled != null ? pooled.globals() : null;
             finished = prepareOrClose(interpreter,
-                    in -> finish(in, ready != null ? ready : shared(in, snapshot), options.preload(), sandbox));
+                    in -> finish(in, ready != null ? ready : shared(in, snapshot), options.preload(), sandbox, ownPreload));
         }
         Duration timeout = options.callTimeout() != null ? options.callTimeout() : defaultCallTimeout;
         PythonContext context = new PythonContext(mode, interpreter, finished.globals(), timeout, owner,
-                finished.sandboxThreads(), closeTimeout, this::closed);
+                finished.sandboxThreads(), closeTimeout, this::closed, options.output(), options.errorOutput());
+        ownPreload.handTo(context);
         if (!interpreter.isMain()) {
             PreloadHost preloadHost = subPreloadHosts.remove(interpreter);
             if (preloadHost != null) {
@@ -225,13 +227,17 @@ public final class ContextEngine {
      * preload ran unsandboxed (it is the application's own code); the sandbox, if asked for,
      * covers the context preload and every later call.
      */
-    private static Finished finish(PythonInterpreter in, MemorySegment globals, String contextPreload, boolean sandbox) {
+    private static Finished finish(PythonInterpreter in, MemorySegment globals, String contextPreload, boolean sandbox,
+            PreloadHost host) {
         try {
             MemorySegment threads = sandbox ? Sandbox.install(in, !in.isMain()) : null;
             if (contextPreload != null && !contextPreload.isEmpty()) {
                 boolean entered = threads != null && Sandbox.enter(in, threads);
                 try {
-                    runContextPreload(in, globals, contextPreload);
+                    io.pyhost.core.interop.PythonHost.with(host, () -> {
+                        runContextPreload(in, globals, contextPreload);
+                        return null;
+                    });
                 } finally {
                     if (entered) {
                         Sandbox.leave(in, threads);
@@ -240,6 +246,7 @@ public final class ContextEngine {
             }
             return new Finished(globals, threads);
         } catch (RuntimeException e) {
+            io.pyhost.core.interop.PythonServices.shared().endAll(host); // a context that is not made owns nothing
             Py_DecRef(globals);
             throw e;
         }
@@ -295,7 +302,7 @@ public final class ContextEngine {
 
     /** Runs the shared preload in {@code in}; what it registers as services belongs to {@code host}. */
     private MemorySegment buildImage(PythonInterpreter in, PreloadSnapshot snapshot, PreloadHost host) {
-        return io.pyhost.core.interop.ServiceHost.with(host, () -> buildImage(in, snapshot));
+        return io.pyhost.core.interop.PythonHost.with(host, () -> buildImage(in, snapshot));
     }
 
     private MemorySegment buildImage(PythonInterpreter in, PreloadSnapshot snapshot) {
@@ -303,12 +310,7 @@ public final class ContextEngine {
         for (Fragment f : snapshot.fragments()) {
             fragments.add(List.of(f.origin(), f.code()));
         }
-        MemorySegment args = PyTuple_New(3);
-        PyTuple_SetItem(args, 0, Values.toPython(snapshot.paths())); // each SetItem steals
-        PyTuple_SetItem(args, 1, Values.toPython(snapshot.imports()));
-        PyTuple_SetItem(args, 2, Values.toPython(fragments));
-        MemorySegment image = PyObject_CallObject(in.helper("build_preload"), args);
-        Py_DecRef(args);
+        MemorySegment image = Values.callWith(in.helper("build_preload"), List.of(snapshot.paths(), snapshot.imports(), fragments));
         if (image.address() == 0) {
             throw PyErrors.fetch(in, null);
         }
@@ -316,11 +318,7 @@ public final class ContextEngine {
     }
 
     private static MemorySegment callHelper(PythonInterpreter in, String helper, MemorySegment arg) {
-        MemorySegment args = PyTuple_New(1);
-        Py_IncRef(arg);
-        PyTuple_SetItem(args, 0, arg);
-        MemorySegment result = PyObject_CallObject(in.helper(helper), args);
-        Py_DecRef(args);
+        MemorySegment result = Values.callWithObjects(in.helper(helper), arg);
         if (result.address() == 0) {
             throw PyErrors.fetch(in, null);
         }

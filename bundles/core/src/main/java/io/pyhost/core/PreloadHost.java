@@ -8,7 +8,7 @@ import io.pyhost.core.bridge.InflightCall;
 import io.pyhost.core.bridge.PyErrors;
 import io.pyhost.core.bridge.PythonInterpreter;
 import io.pyhost.core.bridge.Values;
-import io.pyhost.core.interop.ServiceHost;
+import io.pyhost.core.interop.PythonHost;
 
 /**
  * The host of services a preload registered ({@code pyhost.register} in a fragment): the preload
@@ -17,7 +17,7 @@ import io.pyhost.core.interop.ServiceHost;
  * in a sub-interpreter it is handed to the interpreter's one context once that exists, and its
  * calls then run as that context's calls.
  */
-final class PreloadHost implements ServiceHost {
+final class PreloadHost implements PythonHost {
     private final PythonInterpreter interpreter;
     private final Supplier<Duration> timeout;
     private volatile PythonContext context;
@@ -41,8 +41,11 @@ final class PreloadHost implements ServiceHost {
         InflightCall call = new InflightCall();
         try {
             return interpreter.call(call, timeout.get(), in -> {
+                // like a context's call: the thread may call Java from here (pyhost.call in the service method)
+                io.pyhost.core.interop.PyhostModule.prepareThread(in);
+                io.pyhost.core.interop.PyhostModule.keepImportable(in);
                 try {
-                    return work.run(in);
+                    return PythonHost.with(this, () -> work.run(in));
                 } catch (Values.ConversionException e) {
                     throw PyErrors.fetch(in, call);
                 }

@@ -37,7 +37,7 @@ import io.pyhost.core.bridge.Values;
  * for it within that timeout and then fails with {@code TimeoutError} naming when the context
  * became busy.
  */
-final class PythonContext implements PyContext, io.pyhost.core.interop.ServiceHost {
+final class PythonContext implements PyContext, io.pyhost.core.interop.PythonHost {
     private static final AtomicLong IDS = new AtomicLong();
     /** How often a caller waiting for the permit looks whether the running call became overdue. */
     private static final long BUSY_CHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
@@ -67,7 +67,10 @@ final class PythonContext implements PyContext, io.pyhost.core.interop.ServiceHo
     private volatile String closedBecause;
 
     PythonContext(String mode, PythonInterpreter interpreter, MemorySegment globals, Duration callTimeout, Object owner,
-            MemorySegment sandboxThreads, Duration closeTimeout, java.util.function.Consumer<PythonContext> onClose) {
+            MemorySegment sandboxThreads, Duration closeTimeout, java.util.function.Consumer<PythonContext> onClose,
+            java.util.function.Consumer<String> output, java.util.function.Consumer<String> errorOutput) {
+        this.output = output;
+        this.errorOutput = errorOutput != null ? errorOutput : output;
         this.closeTimeout = closeTimeout;
         this.sandboxThreads = sandboxThreads;
         this.mode = mode;
@@ -128,6 +131,80 @@ final class PythonContext implements PyContext, io.pyhost.core.interop.ServiceHo
 
     @Override
     public Object eval(String expression, Map<String, ?> locals, Duration timeout) {
+        return evaluate(expression, locals, timeout, PythonContext::convertResult);
+    }
+
+    // ---- asynchronous calls ----
+
+    private final AsyncCalls async = new AsyncCalls(this);
+
+    @Override
+    public java.util.concurrent.CompletableFuture<Object> evalAsync(String expression) {
+        checkCode(expression, "expression");
+        checkOpen();
+        return async.submit((in, call) -> {
+            MemorySegment code = in.compile(expression, EVAL_INPUT);
+            try {
+                return PyEval_EvalCode(code, globals, globals);
+            } finally {
+                Py_DecRef(code);
+            }
+        });
+    }
+
+    @Override
+    public java.util.concurrent.CompletableFuture<Object> callAsync(String module, String function, List<?> args, Map<String, ?> kwargs) {
+        checkName(function, "function");
+        if (module != null && !module.isEmpty()) {
+            checkName(module, "module");
+        }
+        if (kwargs != null) {
+            kwargs.keySet().forEach(k -> checkName(k, "kwargs key"));
+        }
+        checkOpen();
+        return async.submit((in, call) -> {
+            MemorySegment target = resolve(in, module, function);
+            MemorySegment pyArgs = MemorySegment.NULL;
+            MemorySegment pyKwargs = MemorySegment.NULL;
+            try {
+                pyArgs = tuple(args == null ? List.of() : args);
+                pyKwargs = kwargs == null || kwargs.isEmpty() ? MemorySegment.NULL : Values.toPython(kwargs);
+                return PyObject_Call(target, pyArgs, pyKwargs);
+            } finally {
+                Py_DecRef(target);
+                if (pyArgs.address() != 0) {
+                    Py_DecRef(pyArgs);
+                }
+                if (pyKwargs.address() != 0) {
+                    Py_DecRef(pyKwargs);
+                }
+            }
+        });
+    }
+
+    /** Interrupts {@code call} if it is this context's running call (a cancelled asynchronous call). */
+    void interruptCall(InflightCall call) {
+        if (current == call && closedBecause == null) {
+            interpreter.interrupt(call);
+        }
+    }
+
+    @Override
+    public io.pyhost.api.PyObject evalObject(String expression) {
+        return evalObject(expression, null);
+    }
+
+    @Override
+    public io.pyhost.api.PyObject evalObject(String expression, Map<String, ?> locals) {
+        return evaluate(expression, locals, callTimeout, (in, call, result) -> keep(in, call, result));
+    }
+
+    /** What becomes of a call's result: a new reference, or NULL with a Python exception raised. GIL held. */
+    interface ResultTaker<T> {
+        T take(PythonInterpreter in, InflightCall call, MemorySegment result);
+    }
+
+    private <T> T evaluate(String expression, Map<String, ?> locals, Duration timeout, ResultTaker<T> taker) {
         checkCode(expression, "expression");
         if (locals != null) {
             locals.keySet().forEach(k -> checkName(k, "locals key"));
@@ -140,7 +217,7 @@ final class PythonContext implements PyContext, io.pyhost.core.interop.ServiceHo
                     localsDict = Values.toPython(locals);
                 }
                 MemorySegment result = PyEval_EvalCode(code, globals, localsDict);
-                return convertResult(in, call, result);
+                return taker.take(in, call, result);
             } finally {
                 Py_DecRef(code);
                 if (localsDict != globals) {
@@ -246,13 +323,17 @@ final class PythonContext implements PyContext, io.pyhost.core.interop.ServiceHo
     }
 
     private MemorySegment resolveInPython(PythonInterpreter in, String module, String function) {
-        MemorySegment args = PyTuple_New(3);
-        PyTuple_SetItem(args, 0, Values.toPython(module == null ? "" : module));
-        PyTuple_SetItem(args, 1, Values.toPython(function));
-        Py_IncRef(globals);
-        PyTuple_SetItem(args, 2, globals);
-        MemorySegment target = PyObject_CallObject(in.helper("resolve"), args);
-        Py_DecRef(args);
+        MemorySegment moduleName = Values.toPython(module == null ? "" : module);
+        MemorySegment functionName;
+        try {
+            functionName = Values.toPython(function);
+        } catch (RuntimeException e) {
+            Py_DecRef(moduleName);
+            throw e;
+        }
+        MemorySegment target = Values.callWithObjects(in.helper("resolve"), moduleName, functionName, globals);
+        Py_DecRef(moduleName);
+        Py_DecRef(functionName);
         if (target.address() == 0) {
             throw new Values.ConversionException();
         }
@@ -260,16 +341,7 @@ final class PythonContext implements PyContext, io.pyhost.core.interop.ServiceHo
     }
 
     private static MemorySegment tuple(List<?> args) {
-        MemorySegment tuple = PyTuple_New(args.size());
-        try {
-            for (int i = 0; i < args.size(); i++) {
-                PyTuple_SetItem(tuple, i, Values.toPython(args.get(i))); // steals
-            }
-        } catch (RuntimeException e) {
-            Py_DecRef(tuple);
-            throw e;
-        }
-        return tuple;
+        return Values.tuple(args);
     }
 
     /** Converts and releases a new reference; NULL means a Python exception is raised. */
@@ -284,8 +356,75 @@ final class PythonContext implements PyContext, io.pyhost.core.interop.ServiceHo
         }
     }
 
+    // ---- handles (PyObject) ----
+
+    private static final java.lang.ref.Cleaner HANDLE_CLEANER = java.lang.ref.Cleaner.create(
+            Thread.ofPlatform().daemon().name("pyhost-handle-cleaner").factory());
+    private static final AtomicLong HANDLE_IDS = new AtomicLong();
+    /** The references of this context's live handles, by handle id (owned; released with the GIL held). */
+    private final Map<Long, MemorySegment> handles = new java.util.concurrent.ConcurrentHashMap<>();
+    /** Handles closed (or collected unclosed) since the last call: released at the start of the next. */
+    private final java.util.Queue<Long> handlesToRelease = new java.util.concurrent.ConcurrentLinkedQueue<>();
+
+    /** Makes a handle of a new reference (NULL: the raised exception is thrown). GIL held. */
+    PythonObject keep(PythonInterpreter in, InflightCall call, MemorySegment result) {
+        if (result.address() == 0) {
+            throw PyErrors.fetch(in, call);
+        }
+        long handleId = HANDLE_IDS.incrementAndGet();
+        handles.put(handleId, result);
+        PythonObject handle = new PythonObject(this, handleId);
+        // an unclosed handle that Java drops is only queued: its reference is released by a call, with the GIL
+        HANDLE_CLEANER.register(handle, () -> handlesToRelease.add(handleId));
+        return handle;
+    }
+
+    /** The reference behind a live handle, or throws IllegalStateException. GIL held, inside a call of this context. */
+    MemorySegment reference(long handleId) {
+        MemorySegment ref = handles.get(handleId);
+        if (ref == null) {
+            throw new IllegalStateException("this PyObject of " + describe() + " was closed");
+        }
+        return ref;
+    }
+
+    boolean isLive(long handleId) {
+        return handles.containsKey(handleId);
+    }
+
+    /** Queues the release of a handle's reference (done at the start of the next call, or at close). */
+    void release(long handleId) {
+        handlesToRelease.add(handleId);
+    }
+
+    /** Runs {@code task} as a call of this context, under its call timeout (a handle's operation). */
+    <T> T handleCall(ContextTask<T> task) {
+        return invoke(callTimeout, task);
+    }
+
+    /** GIL held: releases the references of handles closed or dropped since the last call. */
+    private void releaseQueuedHandles() {
+        for (Long handleId; (handleId = handlesToRelease.poll()) != null; ) {
+            MemorySegment ref = handles.remove(handleId);
+            if (ref != null) {
+                Py_DecRef(ref); // may run __del__: Python code, on this context's call
+            }
+        }
+    }
+
+    /** GIL held, at close: every handle's reference goes. */
+    private void releaseAllHandles() {
+        handlesToRelease.clear();
+        for (Long handleId : List.copyOf(handles.keySet())) {
+            MemorySegment ref = handles.remove(handleId);
+            if (ref != null) {
+                Py_DecRef(ref);
+            }
+        }
+    }
+
     /** A call's work, with the call it is registered as. */
-    private interface ContextTask<T> {
+    interface ContextTask<T> {
         T run(PythonInterpreter in, InflightCall call);
     }
 
@@ -366,9 +505,12 @@ final class PythonContext implements PyContext, io.pyhost.core.interop.ServiceHo
         calls.incrementAndGet();
         io.pyhost.core.interop.PyhostModule.prepareThread(in); // once per thread: its Python may call Java
         io.pyhost.core.interop.PyhostModule.keepImportable(in);
+        if (!handlesToRelease.isEmpty()) {
+            releaseQueuedHandles();
+        }
         boolean entered = sandboxThreads != null && Sandbox.enter(in, sandboxThreads);
         try {
-            return io.pyhost.core.interop.ServiceHost.with(this, () -> task.run(in, call)); // it owns what its Python registers
+            return io.pyhost.core.interop.PythonHost.with(this, () -> task.run(in, call)); // it owns what its Python registers
         } catch (Values.ConversionException e) {
             throw PyErrors.fetch(in, call); // before anything else calls into Python
         } finally {
@@ -401,10 +543,10 @@ final class PythonContext implements PyContext, io.pyhost.core.interop.ServiceHo
      */
     private void releaseGlobals() {
         if (globalsReleased.compareAndSet(false, true)) {
+            releaseAllHandles();
+            async.release();
             io.pyhost.core.interop.PythonServices.shared().endAll(this);
-            if (preloadHost != null) {
-                io.pyhost.core.interop.PythonServices.shared().endAll(preloadHost);
-            }
+            preloadHosts.forEach(io.pyhost.core.interop.PythonServices.shared()::endAll);
             Py_DecRef(globals);
             if (interpreter.isMain()) {
                 released.complete(null);
@@ -485,13 +627,16 @@ final class PythonContext implements PyContext, io.pyhost.core.interop.ServiceHo
         }
     }
 
-    // ---- ServiceHost: the Python services this context registered run here ----
+    // ---- PythonHost: the Python services this context registered run here ----
 
-    /** The host of what the preload of this context's own interpreter registered (sub-interpreters), or null. */
-    private volatile io.pyhost.core.interop.ServiceHost preloadHost;
+    /**
+     * Hosts of what was registered while this context was made: its {@code ContextOptions.preload},
+     * and the shared preload of its own interpreter (sub-interpreters). Their services end with it.
+     */
+    private final List<io.pyhost.core.interop.PythonHost> preloadHosts = new java.util.concurrent.CopyOnWriteArrayList<>();
 
-    void adoptPreloadHost(io.pyhost.core.interop.ServiceHost host) {
-        this.preloadHost = host;
+    void adoptPreloadHost(io.pyhost.core.interop.PythonHost host) {
+        preloadHosts.add(host);
     }
 
     /** Runs a Java call on a Python service of this context: like any call, under the context's call timeout. */
@@ -503,6 +648,27 @@ final class PythonContext implements PyContext, io.pyhost.core.interop.ServiceHo
     @Override
     public String describe() {
         return "context " + id + " (" + mode + ")";
+    }
+
+    private final java.util.function.Consumer<String> output;       // ContextOptions.output, or null: the log
+    private final java.util.function.Consumer<String> errorOutput;  // ContextOptions.errorOutput, else output
+    private final java.util.concurrent.atomic.AtomicBoolean sinkFailed = new java.util.concurrent.atomic.AtomicBoolean();
+
+    @Override
+    public void printed(boolean error, String line) {
+        java.util.function.Consumer<String> sink = error ? errorOutput : output;
+        if (sink == null) {
+            io.pyhost.core.interop.PythonHost.super.printed(error, line);
+            return;
+        }
+        try {
+            sink.accept(line);
+        } catch (RuntimeException e) {
+            if (sinkFailed.compareAndSet(false, true)) { // said once: a failing sink must not flood the log
+                System.getLogger(PythonContext.class.getName()).log(System.Logger.Level.WARNING,
+                        "pyhost: the output sink of " + describe() + " failed; its lines are lost while it fails", e);
+            }
+        }
     }
 
     @Override
@@ -540,9 +706,7 @@ final class PythonContext implements PyContext, io.pyhost.core.interop.ServiceHo
             long deadline = System.nanoTime() + closeTimeout.toNanos();
             // its services leave first (no GIL held: consumers are told at once, and a call they make now is refused)
             io.pyhost.core.interop.PythonServices.shared().unregisterAll(this);
-            if (preloadHost != null) {
-                io.pyhost.core.interop.PythonServices.shared().unregisterAll(preloadHost);
-            }
+            preloadHosts.forEach(io.pyhost.core.interop.PythonServices.shared()::unregisterAll);
             InflightCall running = current;
             if (running != null) {
                 interpreter.interrupt(running);

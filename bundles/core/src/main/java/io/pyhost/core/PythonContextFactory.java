@@ -66,6 +66,7 @@ public final class PythonContextFactory implements ContextFactory {
         long started = System.nanoTime();
         this.bundleContext = bundleContext;
         io.pyhost.core.interop.PythonServices.shared().bind(bundleContext);
+        io.pyhost.core.interop.PythonLog.bind(bundleContext);
         PythonRuntime runtime = PythonRuntime.start(distribution.home(), distribution.library());
         this.engine = new ContextEngine(runtime, preload, null);
         modified(config);
@@ -228,6 +229,7 @@ public final class PythonContextFactory implements ContextFactory {
         engine.closeAll("pyhost core stopped");
         io.pyhost.core.interop.ExportedServices.shared().unbind();
         io.pyhost.core.interop.PythonServices.shared().unbind();
+        io.pyhost.core.interop.PythonLog.bind(null);
         PythonRuntime.release();
         LOG.log(Level.INFO, "pyhost: core stopped; CPython stays initialized for the next start");
     }

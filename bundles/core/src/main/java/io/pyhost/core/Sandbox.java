@@ -41,10 +41,7 @@ final class Sandbox {
                 return threads;
             }
         }
-        MemorySegment args = PyTuple_New(1);
-        PyTuple_SetItem(args, 0, Values.toPython(wholeInterpreter)); // steals
-        MemorySegment result = PyObject_CallObject(in.helper("install_sandbox"), args);
-        Py_DecRef(args);
+        MemorySegment result = Values.callWith(in.helper("install_sandbox"), java.util.List.of(wholeInterpreter));
         if (result.address() == 0) {
             throw PyErrors.fetch(in, null);
         }

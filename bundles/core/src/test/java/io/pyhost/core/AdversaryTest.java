@@ -385,10 +385,12 @@ public class AdversaryTest extends EngineTest {
             context.exec("""
                     hog = []
                     caught = 0
-                    while len(hog) < 4_000_000:
+                    while True:  # every back-edge of the filling loops is inside the try: a MemoryError lands there
                         try:
-                            for _ in range(1000):
-                                hog.append([])
+                            while len(hog) < 4_000_000:
+                                for _ in range(1000):
+                                    hog.append([])
+                            break
                         except MemoryError:
                             caught += 1
                     """, Duration.ofSeconds(30));

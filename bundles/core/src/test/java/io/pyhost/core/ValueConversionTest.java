@@ -167,8 +167,11 @@ public class ValueConversionTest {
 
     @Test
     public void unconvertibleJavaValuesNameTheirType() {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> roundTrip(new Object()));
-        assertEquals("cannot convert a Java java.lang.Object to Python", e.getMessage());
+        Object plain = new Object();
+        assertSame("a Java object the table does not convert goes to Python as a pyhost.JavaObject and comes back itself",
+                plain, roundTrip(plain));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> roundTrip(Thread.currentThread()));
+        assertTrue(e.getMessage(), e.getMessage().startsWith("pyhost does not give Python a Java java.lang.Thread"));
         IllegalArgumentException key = assertThrows(IllegalArgumentException.class,
                 () -> roundTrip(Map.of(List.of(1), "unhashable key")));
         assertTrue(key.getMessage(), key.getMessage().startsWith("cannot use a Java java.util."));

@@ -53,9 +53,10 @@ import io.pyhost.api.PyException;
  * file) are thrown to Gogo, which prints their message.
  *
  * <p><b>Output.</b> {@code py:eval} returns the value as Python's {@code print()} would show it.
- * What Python itself prints goes to the process's standard output (CPython writes to file
- * descriptor 1, not to a Gogo session); each command flushes {@code sys.stdout} and
- * {@code sys.stderr} when it ends, so that output is never held back.
+ * What Python itself prints goes to the process's standard output and error (file descriptors 1
+ * and 2, not a Gogo session: the shell's contexts are made with {@code ContextOptions.withOutput}
+ * sinks that write there, line by line); each command flushes {@code sys.stdout} and
+ * {@code sys.stderr} when it ends, so that a last line without its newline is not held back.
  *
  * <p><b>Waiting.</b> Right after start-up CPython may still be initializing: a command waits up to
  * {@code waitSeconds} for core's services, and for a mode's strategy while the framework is still
@@ -79,6 +80,12 @@ public final class PythonCommands {
     public static final String LAST_EXCEPTION = "pyexception";
 
     private static final String MODE_HELP = "mode: worker, subinterp or owngil (default: the configured one, see py:modes)";
+    /** The process's own standard streams (Gogo replaces System.out/err per session and thread). */
+    private static final java.io.PrintStream PROCESS_OUT = new java.io.PrintStream(
+            new java.io.FileOutputStream(java.io.FileDescriptor.out), true, java.nio.charset.StandardCharsets.UTF_8);
+    private static final java.io.PrintStream PROCESS_ERR = new java.io.PrintStream(
+            new java.io.FileOutputStream(java.io.FileDescriptor.err), true, java.nio.charset.StandardCharsets.UTF_8);
+
     /** Flushes Python's buffered stdout/stderr; binds no name in the context. */
     private static final String FLUSH = "[f.flush() for f in (__import__('sys').stdout, __import__('sys').stderr) if f is not None]";
     /** Runs a file in the context's globals, with the file's path in tracebacks. */
@@ -333,7 +340,8 @@ public final class PythonCommands {
         if (kept != null && !kept.context().isClosed() && kept.preloadVersion() == version) {
             return kept.context();
         }
-        PyContext context = contexts.create(ContextOptions.mode(mode).withModeWait(modeWait(wait)));
+        PyContext context = contexts.create(ContextOptions.mode(mode).withModeWait(modeWait(wait)).withOutput(PROCESS_OUT::println,
+                PROCESS_ERR::println));
         if (kept != null) {
             System.err.println("py: " + (kept.context().isClosed() ? "the session's " + mode + " context " + kept.context().id() + " was closed"
                     : "the preload changed") + "; now in new " + mode + " context " + context.id() + " (earlier variables are gone)");

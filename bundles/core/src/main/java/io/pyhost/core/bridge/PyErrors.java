@@ -128,11 +128,7 @@ public final class PyErrors {
     private static final MemorySegment JAVA_TOKEN = java.lang.foreign.Arena.global().allocateFrom("_pyhost_token");
 
     private static String describe(PythonInterpreter interpreter, String helper, MemorySegment exc, String fallback) {
-        MemorySegment args = PyTuple_New(1);
-        Py_IncRef(exc);
-        PyTuple_SetItem(args, 0, exc); // steals the reference taken above
-        MemorySegment result = PyObject_CallObject(interpreter.helper(helper), args);
-        Py_DecRef(args);
+        MemorySegment result = Values.callWithObjects(interpreter.helper(helper), exc);
         if (result.address() == 0) {
             PyErr_Clear();
             return fallback;

@@ -330,11 +330,8 @@ public final class SubInterpreter extends PythonInterpreter {
         }
         call(in -> {
             MemoryWatch.verifyCounter(counter);
-            MemorySegment args = PyTuple_New(1);
-            PyTuple_SetItem(args, 0, Values.toPython(
-                    "a context with a memory limit cannot start threads: pyhost counts its memory while a call runs"));
-            MemorySegment done = PyObject_CallObject(helper("refuse_threads"), args);
-            Py_DecRef(args);
+            MemorySegment done = Values.callWith(helper("refuse_threads"),
+                    List.of("a context with a memory limit cannot start threads: pyhost counts its memory while a call runs"));
             if (done.address() == 0) {
                 throw PyErrors.fetch(in, null);
             }

@@ -302,6 +302,59 @@ public final class Values {
 
     // ------------------------------------------------------------------ Java -> Python
 
+    /**
+     * A new tuple of the Python values of {@code items}, converted in order; when one cannot be
+     * converted, what was made is released before the exception is thrown (nothing leaks).
+     */
+    public static MemorySegment tuple(List<?> items) {
+        MemorySegment tuple = PyTuple_New(items.size());
+        if (tuple.address() == 0) {
+            throw new ConversionException();
+        }
+        try {
+            for (int i = 0; i < items.size(); i++) {
+                PyTuple_SetItem(tuple, i, toPython(items.get(i))); // steals
+            }
+        } catch (RuntimeException e) {
+            Py_DecRef(tuple); // the slots not yet filled are NULL, which a tuple's release skips
+            throw e;
+        }
+        return tuple;
+    }
+
+    /** A new tuple holding new references to {@code objects} (borrowed here). */
+    public static MemorySegment tupleOf(MemorySegment... objects) {
+        MemorySegment tuple = PyTuple_New(objects.length);
+        if (tuple.address() == 0) {
+            throw new ConversionException();
+        }
+        for (int i = 0; i < objects.length; i++) {
+            Py_IncRef(objects[i]);
+            PyTuple_SetItem(tuple, i, objects[i]); // steals the reference just taken
+        }
+        return tuple;
+    }
+
+    /** {@code callable(*items)}: a new reference, or NULL with a Python exception raised; nothing leaks. */
+    public static MemorySegment callWith(MemorySegment callable, List<?> items) {
+        MemorySegment args = tuple(items);
+        try {
+            return PyObject_CallObject(callable, args);
+        } finally {
+            Py_DecRef(args);
+        }
+    }
+
+    /** {@code callable(*objects)} with borrowed objects: a new reference, or NULL with a Python exception raised. */
+    public static MemorySegment callWithObjects(MemorySegment callable, MemorySegment... objects) {
+        MemorySegment args = tupleOf(objects);
+        try {
+            return PyObject_CallObject(callable, args);
+        } finally {
+            Py_DecRef(args);
+        }
+    }
+
     /** A new reference to the Python value of {@code value}. */
     public static MemorySegment toPython(Object value) {
         return toPython(value, 0, new IdentityHashMap<>());

@@ -63,6 +63,9 @@ public final class JavaObjects implements Values.Foreign {
     }
 
     private final Map<PythonInterpreter, Map<Long, Lent>> tables = new ConcurrentHashMap<>();
+    /** The liveness check and release of a plain Java object: nothing. */
+    static final Runnable NOTHING = () -> {
+    };
 
     private JavaObjects() {
     }
@@ -71,14 +74,15 @@ public final class JavaObjects implements Values.Foreign {
 
     @Override
     public MemorySegment toPython(Object object) {
+        if (object instanceof PythonHandle handle) {
+            return handle.newReference(PythonHost.current()); // a PyObject: its own Python object
+        }
         PythonInterpreter in = PyhostModule.here();
         if (in == null) {
             return null;
         }
         refuseUnlendable(object);
-        return lend(in, new Lent(object, JavaMethods.of(object.getClass()), "Java " + object.getClass().getName(), () -> {
-        }, () -> {
-        }));
+        return lend(in, new Lent(object, JavaMethods.of(object.getClass()), "Java " + object.getClass().getName(), NOTHING, NOTHING));
     }
 
     @Override
@@ -133,12 +137,14 @@ public final class JavaObjects implements Values.Foreign {
         do {
             ref = REFS.nextLong() & Long.MAX_VALUE;
         } while (ref == 0 || table.putIfAbsent(ref, lent) != null);
-        MemorySegment args = PyTuple_New(3);
-        PyTuple_SetItem(args, 0, Values.toPython(ref)); // each SetItem steals
-        PyTuple_SetItem(args, 1, Values.toPython(lent.label()));
-        PyTuple_SetItem(args, 2, Values.toPython(List.copyOf(lent.methods().keySet())));
-        MemorySegment standIn = PyObject_CallObject(PyhostModule.function(in, "_make"), args);
-        Py_DecRef(args);
+        MemorySegment standIn;
+        try {
+            standIn = Values.callWith(PyhostModule.function(in, "_make"), List.of(ref, lent.label(), List.copyOf(lent.methods().keySet())));
+        } catch (RuntimeException e) {
+            table.remove(ref);
+            lent.release().run();
+            throw e;
+        }
         if (standIn.address() == 0) {
             table.remove(ref);
             lent.release().run();
@@ -183,7 +189,7 @@ public final class JavaObjects implements Values.Foreign {
             return;
         }
         Map<Long, Lent> table = tables.get(in);
-        List<Lent> dropped = new ArrayList<>();
+        List<Lent> dropped = new ArrayList<>(); // those whose release does something (services)
         for (long i = 0; i < n; i++) {
             long ref = PyLong_AsLongLong(PyList_GetItem(released, i));
             if (ref == -1 && PyErr_Occurred().address() != 0) {
@@ -191,14 +197,18 @@ public final class JavaObjects implements Values.Foreign {
                 continue;
             }
             Lent lent = table == null ? null : table.remove(ref);
-            if (lent != null) {
+            if (lent != null && lent.release() != NOTHING) {
                 dropped.add(lent);
             }
         }
         if (PyList_SetSlice(released, 0, n, MemorySegment.NULL) != 0) {
             PyErr_Clear();
         }
-        dropped.forEach(JavaObjects::releaseQuietly); // service proxies give their service back
+        if (!dropped.isEmpty()) {
+            // service proxies give their service back: framework code (a ServiceFactory's ungetService)
+            // must not run under the GIL, where it could wait for this very interpreter
+            Thread.ofVirtual().name("pyhost-release").start(() -> dropped.forEach(JavaObjects::releaseQuietly));
+        }
     }
 
     private static void releaseQuietly(Lent lent) {

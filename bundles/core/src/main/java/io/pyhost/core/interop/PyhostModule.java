@@ -48,8 +48,12 @@ public final class PyhostModule {
     private static final int OP_SERVICES = 4;
     private static final int OP_REGISTER = 5;
     private static final int OP_UNREGISTER = 6;
+    private static final int OP_OUTPUT = 7;
+    private static final int OP_LOG = 8;
     /** Arguments each operation takes, the operation included. */
-    private static final int[] ARITY = {1, 4, 1, 4, 5, 4, 2};
+    private static final int[] ARITY = {1, 4, 1, 4, 5, 4, 2, 3, 6};
+    private static final String PENDING_OUTPUT = "pyhost.module.pending_output";
+    private static final String PENDING_LOGS = "pyhost.module.pending_logs";
     private static final int METH_VARARGS = 0x0001;
 
     /** {@code PyMethodDef}: const char *ml_name; PyCFunction ml_meth; int ml_flags; const char *ml_doc. */
@@ -65,7 +69,7 @@ public final class PyhostModule {
             ThreadLocal.withInitial(() -> Collections.newSetFromMap(new WeakHashMap<>()));
 
     /** Hosts of registrations made on threads that run no context call (a sub-interpreter's Python threads). */
-    private static final Map<PythonInterpreter, ServiceHost> INTERPRETER_HOSTS = new ConcurrentHashMap<>();
+    private static final Map<PythonInterpreter, PythonHost> INTERPRETER_HOSTS = new ConcurrentHashMap<>();
 
     static {
         Values.setForeign(JavaObjects.INSTANCE); // Java objects the value table does not convert become pyhost.JavaObject
@@ -96,7 +100,7 @@ public final class PyhostModule {
      * Names the host of {@code in}'s registrations made outside a context call (the one context of
      * a sub-interpreter); null removes it.
      */
-    public static void setInterpreterHost(PythonInterpreter in, ServiceHost host) {
+    public static void setInterpreterHost(PythonInterpreter in, PythonHost host) {
         if (host == null) {
             INTERPRETER_HOSTS.remove(in);
         } else {
@@ -134,7 +138,8 @@ public final class PyhostModule {
             in.attach(MODULE, module);
             MemorySegment namespace = in.attachment(NAMESPACE);
             try (Arena arena = Arena.ofConfined()) {
-                for (String[] kept : new String[][] {{"JavaObject", JavaObjects.TYPE_KEY}, {"_released", JavaObjects.RELEASED_KEY}}) {
+                for (String[] kept : new String[][] {{"JavaObject", JavaObjects.TYPE_KEY}, {"_released", JavaObjects.RELEASED_KEY},
+                        {"_pending_output", PENDING_OUTPUT}, {"_pending_logs", PENDING_LOGS}}) {
                     MemorySegment object = PyDict_GetItemString(namespace, arena.allocateFrom(kept[0])); // borrowed
                     Py_IncRef(object);
                     in.attach(kept[1], object);
@@ -161,6 +166,7 @@ public final class PyhostModule {
             PyDict_SetItemString(modules, MODULE_NAME, module);
         }
         JavaObjects.INSTANCE.drain(in);
+        drainPending(in);
     }
 
     /**
@@ -251,6 +257,7 @@ public final class PyhostModule {
             PythonInterpreter in = here();
             if (in != null && op != OP_GUARD) {
                 JavaObjects.INSTANCE.drain(in);
+                drainPending(in);
             }
             return switch ((int) op) {
                 case OP_GUARD -> Values.toPython(StackGuard.guardCurrentThread());
@@ -259,7 +266,9 @@ public final class PyhostModule {
                 case OP_INVOKE -> invoke(in, args);
                 case OP_SERVICES -> services(in, args);
                 case OP_REGISTER -> register(in, args);
-                default -> unregister(in, args);
+                case OP_UNREGISTER -> unregister(in, args);
+                case OP_OUTPUT -> output(in, args);
+                default -> log(in, args);
             };
         } catch (Values.ConversionException e) {
             return MemorySegment.NULL; // a Python exception is set
@@ -402,7 +411,7 @@ public final class PyhostModule {
                 || properties != null && !(properties instanceof Map<?, ?>) || in == null) {
             return fail(PyExc_TypeError, "pyhost: register needs interface names, an object and properties or None");
         }
-        ServiceHost host = ServiceHost.current();
+        PythonHost host = PythonHost.current();
         if (host == null) {
             host = INTERPRETER_HOSTS.get(in);
         }
@@ -410,7 +419,7 @@ public final class PyhostModule {
             return fail(PyExc_RuntimeError, "pyhost.register: this thread runs no context's call, so no context would own the "
                     + "service (in worker mode, register from the context's own code, not from a thread it started)");
         }
-        ServiceHost owner = host;
+        PythonHost owner = host;
         Py_IncRef(object); // the registration's own reference, from here on
         Object[] outcome = new Object[2];
         in.outsidePython(() -> {
@@ -431,6 +440,120 @@ public final class PyhostModule {
         }
         PythonServices.Registration r = (PythonServices.Registration) outcome[0];
         return ok(Values.toPython(List.of(r.token, PythonServices.serviceId(r))));
+    }
+
+    /** The host the Python code on this thread belongs to, or null (a worker context's own thread). */
+    private static PythonHost hostHere(PythonInterpreter in) {
+        PythonHost host = PythonHost.current();
+        return host != null || in == null ? host : INTERPRETER_HOSTS.get(in);
+    }
+
+    /** {@code _raw(OP_OUTPUT, error, lines)}: complete lines written to sys.stdout/sys.stderr. */
+    private static MemorySegment output(PythonInterpreter in, MemorySegment args) {
+        Object error = Values.toJava(PyTuple_GetItem(args, 1));
+        Object lines = Values.toJava(PyTuple_GetItem(args, 2));
+        if (!(error instanceof Boolean toError) || !(lines instanceof List<?> list)) {
+            return fail(PyExc_TypeError, "pyhost: output needs a flag and a list of lines");
+        }
+        PythonHost host = hostHere(in);
+        Runnable deliver = () -> list.forEach(line -> printed(host, toError, String.valueOf(line)));
+        if (in != null) {
+            in.outsidePython(() -> {
+                deliver.run(); // a sink is the application's code: never under the GIL
+                return null;
+            });
+        } else {
+            deliver.run();
+        }
+        return ok(Values.toPython(null));
+    }
+
+    private static void printed(PythonHost host, boolean error, String line) {
+        try {
+            if (host != null) {
+                host.printed(error, line);
+            } else {
+                PythonLog.output("a thread of no context", error, line);
+            }
+        } catch (RuntimeException e) {
+            // the log or a sink failed: output is never an error for the Python that printed
+        }
+    }
+
+    /** {@code _raw(OP_LOG, logger, level, message, traceback, origin)}: a logging record. */
+    private static MemorySegment log(PythonInterpreter in, MemorySegment args) {
+        Object[] fields = new Object[5];
+        for (int i = 0; i < 5; i++) {
+            fields[i] = Values.toJava(PyTuple_GetItem(args, i + 1));
+        }
+        if (!(fields[0] instanceof String) || !(fields[1] instanceof Long) || !(fields[2] instanceof String)
+                || !(fields[3] instanceof String) || !(fields[4] instanceof String)) {
+            return fail(PyExc_TypeError, "pyhost: a log record needs a logger name, a level, a message, a traceback and an origin");
+        }
+        PythonHost host = hostHere(in);
+        Runnable deliver = () -> logged(host, fields);
+        if (in != null) {
+            in.outsidePython(() -> {
+                deliver.run();
+                return null;
+            });
+        } else {
+            deliver.run();
+        }
+        return ok(Values.toPython(null));
+    }
+
+    private static void logged(PythonHost host, Object[] f) {
+        try {
+            PythonLog.record(host == null ? "a thread of no context" : host.describe(), (String) f[0], (int) (long) (Long) f[1],
+                    (String) f[2], (String) f[3], (String) f[4]);
+        } catch (RuntimeException e) {
+            // the log failed: logging is never an error for the Python that logged
+        }
+    }
+
+    /**
+     * Lines and records written on threads that cannot call Java (tiny stacks): taken at the next
+     * call, delivered off the GIL (a sink is application code). GIL held; runs no Python code.
+     */
+    @SuppressWarnings("unchecked")
+    private static void drainPending(PythonInterpreter in) {
+        MemorySegment output = in.attachment(PENDING_OUTPUT);
+        MemorySegment logs = in.attachment(PENDING_LOGS);
+        if (output == null || logs == null || PyList_Size(output) <= 0 && PyList_Size(logs) <= 0) {
+            return;
+        }
+        Object lines;
+        Object records;
+        try {
+            lines = Values.toJava(output);
+            records = Values.toJava(logs);
+        } catch (RuntimeException e) {
+            PyErr_Clear(); // Python put something odd there: dropped with the lists below
+            lines = List.of();
+            records = List.of();
+        }
+        PyList_SetSlice(output, 0, PyList_Size(output), MemorySegment.NULL);
+        PyList_SetSlice(logs, 0, PyList_Size(logs), MemorySegment.NULL);
+        PythonHost host = hostHere(in);
+        List<?> outputLines = lines instanceof List<?> l ? l : List.of();
+        List<?> logRecords = records instanceof List<?> r ? r : List.of();
+        Thread.ofVirtual().name("pyhost-output").start(() -> {
+            for (Object item : outputLines) {
+                if (item instanceof List<?> pair && pair.size() == 2 && pair.get(0) instanceof Boolean error) {
+                    printed(host, error, String.valueOf(pair.get(1)));
+                }
+            }
+            for (Object item : logRecords) {
+                if (item instanceof List<?> record && record.size() == 5) {
+                    Object[] fields = record.toArray();
+                    if (fields[0] instanceof String && fields[1] instanceof Long && fields[2] instanceof String
+                            && fields[3] instanceof String && fields[4] instanceof String) {
+                        logged(host, fields);
+                    }
+                }
+            }
+        });
     }
 
     /** {@code _raw(OP_UNREGISTER, token)}. */

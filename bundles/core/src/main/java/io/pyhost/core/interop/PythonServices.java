@@ -32,7 +32,7 @@ import io.pyhost.core.bridge.Values;
  *
  * <p>The interfaces are loaded through the bundle that exports their package (the framework's
  * wiring), so any bundle's API can be implemented in Python; the service object is a
- * {@link Proxy} whose calls run in the registering {@link ServiceHost} (a context: serialized with
+ * {@link Proxy} whose calls run in the registering {@link PythonHost} (a context: serialized with
  * its other calls, under its call timeout), with arguments and results converted by the value
  * table and the result fitted to the method's return type. Each registration holds its Python
  * object as an owned reference, touched only with its interpreter's GIL held; the registration
@@ -42,9 +42,19 @@ import io.pyhost.core.bridge.Values;
 public final class PythonServices {
     private static final PythonServices SHARED = new PythonServices();
     private static final java.security.SecureRandom TOKENS = new java.security.SecureRandom();
+    /**
+     * Interfaces Python may not implement: framework hooks and listeners (a weaving hook rewrites
+     * every class loaded after it), URL handlers, configuration plugins, and pyhost's own extension
+     * points (a preload fragment's code runs unsandboxed in every interpreter; a strategy makes
+     * interpreters). Through any of them Python would act beyond the context that registered it.
+     */
+    private static final List<String> NEVER_IMPLEMENTED = List.of("org.osgi.framework.", "org.osgi.service.url.",
+            "org.osgi.service.cm.", "org.osgi.service.condpermadmin.", "org.osgi.service.permissionadmin.",
+            "org.apache.felix.framework.", "io.pyhost.spi.", "io.pyhost.api.PreloadFragment", "io.pyhost.api.PreloadService",
+            "io.pyhost.api.ContextFactory", "java.lang.instrument.");
 
     private volatile BundleContext context;
-    private final Map<ServiceHost, List<Registration>> byHost = new ConcurrentHashMap<>();
+    private final Map<PythonHost, List<Registration>> byHost = new ConcurrentHashMap<>();
     private final Map<Long, Registration> byToken = new ConcurrentHashMap<>();
 
     private PythonServices() {
@@ -65,13 +75,13 @@ public final class PythonServices {
     /** One Python object registered as a service. */
     static final class Registration implements InvocationHandler {
         final long token;
-        final ServiceHost host;
+        final PythonHost host;
         final String label;
         private final MemorySegment object;            // owned; used and released only with the GIL held
         private boolean released;                      // guarded by the GIL
         volatile ServiceRegistration<?> registration;
 
-        Registration(long token, ServiceHost host, String label, MemorySegment object) {
+        Registration(long token, PythonHost host, String label, MemorySegment object) {
             this.token = token;
             this.host = host;
             this.label = label;
@@ -120,10 +130,7 @@ public final class PythonServices {
             }
             MemorySegment tuple = MemorySegment.NULL;
             try {
-                tuple = PyTuple_New(args.length);
-                for (int i = 0; i < args.length; i++) {
-                    PyTuple_SetItem(tuple, i, Values.toPython(args[i])); // steals; unknown objects become pyhost.JavaObject
-                }
+                tuple = Values.tuple(java.util.Arrays.asList(args)); // unknown objects become pyhost.JavaObject
                 MemorySegment result = PyObject_CallObject(attribute, tuple);
                 if (result.address() == 0) {
                     throw new Values.ConversionException();
@@ -168,13 +175,19 @@ public final class PythonServices {
      * failure the caller still owns it) under the interfaces {@code names}. Runs with the GIL
      * released: the framework tells listeners synchronously, and they may call the new service.
      */
-    Registration register(ServiceHost host, List<String> names, MemorySegment object, Map<String, Object> properties) {
+    Registration register(PythonHost host, List<String> names, MemorySegment object, Map<String, Object> properties) {
         BundleContext bc = context;
         if (bc == null) {
             throw new ExportedServices.Unavailable("OSGi services are not available here (pyhost core runs outside an OSGi framework)");
         }
         if (names.isEmpty()) {
             throw new IllegalArgumentException("pyhost.register needs at least one interface name");
+        }
+        for (String name : names) {
+            if (NEVER_IMPLEMENTED.stream().anyMatch(name::startsWith)) {
+                throw new IllegalArgumentException("Python may not implement " + name
+                        + ": framework hooks and pyhost's own extension points act beyond the context that would register them");
+            }
         }
         List<Class<?>> interfaces = new ArrayList<>();
         for (String name : new LinkedHashSet<>(names)) {
@@ -233,7 +246,7 @@ public final class PythonServices {
     }
 
     /** Unregisters every service of {@code host} (no GIL held: consumers are told synchronously). */
-    public void unregisterAll(ServiceHost host) {
+    public void unregisterAll(PythonHost host) {
         List<Registration> list = byHost.get(host);
         if (list != null) {
             list.forEach(Registration::unregister);
@@ -241,7 +254,7 @@ public final class PythonServices {
     }
 
     /** GIL of {@code host}'s interpreter held: unregisters what is left and releases every Python object of {@code host}. */
-    public void endAll(ServiceHost host) {
+    public void endAll(PythonHost host) {
         List<Registration> list = byHost.remove(host);
         if (list != null) {
             for (Registration r : list) {
@@ -255,7 +268,7 @@ public final class PythonServices {
     }
 
     /** Forgets {@code host}'s registrations whose interpreter is gone (its objects went with it). */
-    public void forgetAll(ServiceHost host) {
+    public void forgetAll(PythonHost host) {
         List<Registration> list = byHost.remove(host);
         if (list != null) {
             list.forEach(r -> {
@@ -266,7 +279,7 @@ public final class PythonServices {
     }
 
     /** How many registrations {@code host} has (tests). */
-    public int count(ServiceHost host) {
+    public int count(PythonHost host) {
         List<Registration> list = byHost.get(host);
         return list == null ? 0 : list.size();
     }

@@ -482,3 +482,63 @@ def _guard_process_wide_calls():
 
 
 _guard_process_wide_calls()
+
+
+# ---- asynchronous calls (PyContext.evalAsync / callAsync) ----
+
+def is_awaitable(value):
+    """Whether a call's result is to be awaited on the context's event loop."""
+    return hasattr(type(value), '__await__') or isinstance(value, types.CoroutineType)
+
+
+class AsyncState:
+    """A context's asyncio event loop and the tasks Java waits for, by token. The loop runs only
+    inside pyhost's calls ("slices"), so the context's other calls interleave with its tasks."""
+
+    def __init__(self):
+        import asyncio
+        self.asyncio = asyncio
+        self.loop = asyncio.new_event_loop()
+        self.tasks = {}
+
+    def schedule(self, token, awaitable):
+        self.tasks[token] = self.asyncio.ensure_future(awaitable, loop=self.loop)
+
+    def cancel(self, token):
+        task = self.tasks.get(token)
+        if task is not None:
+            task.cancel()
+
+    def drive(self, seconds):
+        """Runs the loop until a task is done or `seconds` passed; returns [(token, task)] of the
+        tasks done (forgotten here: Java takes their outcome)."""
+        pending = [t for t in self.tasks.values() if not t.done()]
+        if pending:
+            self.loop.run_until_complete(
+                self.asyncio.wait(pending, timeout=seconds, return_when=self.asyncio.FIRST_COMPLETED))
+        done = [(token, task) for token, task in self.tasks.items() if task.done()]
+        for token, _ in done:
+            del self.tasks[token]
+        return done
+
+    def close(self):
+        """Cancels the pending tasks, lets them run their except/finally blocks (for a second at
+        most), and closes the loop."""
+        tasks = [t for t in self.tasks.values() if not t.done()]
+        self.tasks.clear()
+        try:
+            for task in tasks:
+                task.cancel()
+            if tasks and not self.loop.is_running():
+                self.loop.run_until_complete(self.asyncio.wait(tasks, timeout=1.0))
+        except BaseException:
+            pass
+        try:
+            if not self.loop.is_running():
+                self.loop.close()
+        except BaseException:
+            pass
+
+
+def async_state():
+    return AsyncState()

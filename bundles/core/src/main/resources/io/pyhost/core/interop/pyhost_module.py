@@ -9,7 +9,8 @@ import _thread
 import sys
 import types
 
-_OP_GUARD, _OP_CALL, _OP_FUNCTIONS, _OP_INVOKE, _OP_SERVICES, _OP_REGISTER, _OP_UNREGISTER = range(7)
+(_OP_GUARD, _OP_CALL, _OP_FUNCTIONS, _OP_INVOKE, _OP_SERVICES, _OP_REGISTER, _OP_UNREGISTER,
+ _OP_OUTPUT, _OP_LOG) = range(9)
 _ready = _thread._local()
 # References of JavaObjects Python dropped. __del__ only appends here (no Java runs inside a
 # deallocation, which can happen deep in C recursion); Java empties it at the next call.
@@ -193,6 +194,166 @@ def register(type_names, obj, properties=None):
     _check_ready()
     token, service_id = _result(_raw(_OP_REGISTER, list(names), obj, dict(properties) if properties else None))
     return Registration(token, service_id, tuple(names))
+
+
+# ---- output and logging go to the context (its sink, or the OSGi log) ----
+
+# Lines and records from threads that cannot call Java (stack under 1 MiB): Java takes them at the
+# next call of this interpreter.
+_pending_output = []
+_pending_logs = []
+
+
+class _Output:
+    """sys.stdout / sys.stderr: each complete line goes to the context whose code wrote it
+    (ContextOptions.output, else the log). A partial line waits for its newline or flush()."""
+
+    encoding = 'utf-8'
+    errors = 'strict'
+    newlines = None
+    closed = False
+
+    def __init__(self, name, error):
+        self.name = name
+        self._error = error
+        self._partial = _thread._local()
+
+    def write(self, text):
+        if not isinstance(text, str):
+            raise TypeError(f'write() argument must be str, not {type(text).__name__}')
+        pending = getattr(self._partial, 'text', '') + text
+        if '\n' not in pending:
+            self._partial.text = pending
+            return len(text)
+        *lines, rest = pending.split('\n')
+        self._partial.text = rest
+        self._send(lines)
+        return len(text)
+
+    def writelines(self, lines):
+        for line in lines:
+            self.write(line)
+
+    def flush(self):
+        rest = getattr(self._partial, 'text', '')
+        if rest:
+            self._partial.text = ''
+            self._send([rest])
+
+    def _send(self, lines):
+        if getattr(_ready, 'ok', False):
+            _raw(_OP_OUTPUT, self._error, lines)
+        else:
+            _pending_output.extend((self._error, line) for line in lines)
+
+    def writable(self):
+        return True
+
+    def readable(self):
+        return False
+
+    def seekable(self):
+        return False
+
+    def isatty(self):
+        return False
+
+    def fileno(self):
+        raise OSError(f'{self.name} of a pyhost context has no file descriptor (lines go to the context\'s output)')
+
+    def __repr__(self):
+        return f'<pyhost output {self.name}>'
+
+
+sys.stdout = _Output('<stdout>', False)
+sys.stderr = _Output('<stderr>', True)
+
+
+def _send_record(record):
+    message = record.getMessage()
+    traceback_text = ''
+    if record.exc_info and record.exc_info[0] is not None:
+        import traceback
+        traceback_text = ''.join(traceback.format_exception(*record.exc_info))
+    elif record.exc_text:
+        traceback_text = record.exc_text
+    if record.stack_info:
+        traceback_text = (traceback_text + '\n' + record.stack_info).strip()
+    entry = (str(record.name), int(record.levelno), str(message), traceback_text, f'{record.pathname}:{record.lineno}')
+    if getattr(_ready, 'ok', False):
+        _raw(_OP_LOG, *entry)
+    else:
+        _pending_logs.append(entry)
+
+
+def _install_log_handler(logging):
+    """Every record that reaches the root logger goes to the OSGi log as python.<logger name>
+    (a handler on the root logger). Handlers the application configures work as usual, in
+    addition: an explicit logging.basicConfig() behaves as if pyhost's handler were not there."""
+
+    class PyhostHandler(logging.Handler):
+        def emit(self, record):
+            try:
+                _send_record(record)
+            except RecursionError:
+                raise
+            except Exception:
+                self.handleError(record)
+
+    handler = PyhostHandler(logging.NOTSET)
+    original = logging.basicConfig
+
+    def basicConfig(**kwargs):
+        root = logging.root
+        root.removeHandler(handler)
+        try:
+            original(**kwargs)
+        finally:
+            if handler not in root.handlers:
+                root.addHandler(handler)
+    basicConfig.__doc__ = original.__doc__
+    logging.basicConfig = basicConfig
+    logging.root.addHandler(handler)
+
+
+class _LoggingLoader:
+    def __init__(self, loader):
+        self._loader = loader
+
+    def create_module(self, spec):
+        return self._loader.create_module(spec)
+
+    def exec_module(self, module):
+        self._loader.exec_module(module)
+        _install_log_handler(module)
+
+    def __getattr__(self, name):
+        return getattr(self._loader, name)
+
+
+class _WhenLoggingLoads:
+    """Installs the log handler when `logging` is first imported (importing it up front would
+    cost every interpreter its import time)."""
+
+    @classmethod
+    def find_spec(cls, name, path=None, target=None):
+        if name != 'logging':
+            return None
+        for finder in sys.meta_path:
+            if finder is cls or not hasattr(finder, 'find_spec'):
+                continue
+            spec = finder.find_spec(name, path, target)
+            if spec is not None:
+                if spec.loader is not None and hasattr(spec.loader, 'exec_module'):
+                    spec.loader = _LoggingLoader(spec.loader)
+                return spec
+        return None
+
+
+if 'logging' in sys.modules:
+    _install_log_handler(sys.modules['logging'])
+else:
+    sys.meta_path.insert(0, _WhenLoggingLoads)
 
 
 # ---- threads Python starts guard their stack before they run anything ----

@@ -3,11 +3,11 @@ package io.pyhost.core.interop;
 import io.pyhost.core.bridge.GilTask;
 
 /**
- * Where a Python object registered as an OSGi service ({@code pyhost.register}) runs when Java
- * calls it, and whose end ends the registration: a context (its calls serialized with the
- * context's other calls, bounded by its call timeout), or the preload of an interpreter.
+ * What the Python code a thread runs belongs to: a context, or the preload of an interpreter.
+ * It owns what that code registers as OSGi services ({@code pyhost.register}: Java's calls on
+ * them run here, and the registrations end with it) and receives what the code prints and logs.
  */
-public interface ServiceHost {
+public interface PythonHost {
     /**
      * Runs {@code work} in this host's interpreter, GIL held. {@code work} throws
      * {@link io.pyhost.core.bridge.Values.ConversionException} when it left a Python exception
@@ -19,14 +19,19 @@ public interface ServiceHost {
     /** For messages: "context 12 (owngil)", "the preload of the main interpreter". */
     String describe();
 
+    /** A complete line the code wrote to {@code sys.stdout} ({@code error}: {@code sys.stderr}); GIL released. */
+    default void printed(boolean error, String line) {
+        PythonLog.output(describe(), error, line);
+    }
+
     /** The host whose code the current thread runs (a context's call, a preload), or null. */
-    static ServiceHost current() {
+    static PythonHost current() {
         return Hosts.CURRENT.get();
     }
 
     /** Runs {@code body} with {@code host} as the current thread's host. */
-    static <T> T with(ServiceHost host, java.util.function.Supplier<T> body) {
-        ServiceHost outer = Hosts.CURRENT.get();
+    static <T> T with(PythonHost host, java.util.function.Supplier<T> body) {
+        PythonHost outer = Hosts.CURRENT.get();
         Hosts.CURRENT.set(host);
         try {
             return body.get();
@@ -37,7 +42,7 @@ public interface ServiceHost {
 
     /** Holder of the thread-local (interfaces cannot have private static fields). */
     final class Hosts {
-        static final ThreadLocal<ServiceHost> CURRENT = new ThreadLocal<>();
+        static final ThreadLocal<PythonHost> CURRENT = new ThreadLocal<>();
 
         private Hosts() {
         }
