@@ -13,7 +13,6 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
 
 import org.junit.Before;
-import org.junit.Ignore;
 import org.junit.Test;
 import org.junit.runner.RunWith;
 import org.ops4j.pax.exam.Configuration;
@@ -130,7 +129,6 @@ public class GreetingsExampleIT extends PluginTestSupport {
                     .anyMatch(host -> reception.greeter().startsWith("language=python, pyhost.host=" + host + ", service.id=")));
 
             // Java -> Python -> Java: the Reception calls the Python Greeter, which calls greetings.shout and the Counter
-            // (from this thread, which has run worker contexts' calls: see anyJavaThreadCanUseTheGreeterOfTheWorkerPreload)
             assertEquals("[" + mode + "]", "HELLO, ADA! You are visitor 1.", reception.welcome("Ada"));
             assertEquals("[" + mode + "] Python counted on the very Counter Java sees", 1L, counter.current());
             // Python -> Java
@@ -261,17 +259,12 @@ public class GreetingsExampleIT extends PluginTestSupport {
 
 
     /**
-     * <b>Fails today (core)</b>, hence ignored: Java's calls on a service that the main interpreter's
-     * preload registered run on a thread core has not prepared for calls into Java (a context
-     * prepares the threads of its calls; the preload's host does not): the calling Java thread, or
-     * a {@code pyhost-main} lane for a virtual thread, a bounded call or a caller from a
-     * sub-interpreter. The Greeter's {@code pyhost.call} then raises {@code RuntimeError: pyhost:
-     * this thread cannot call Java ...}. Unaffected: a thread that ran a worker context's call
-     * before (as the other tests' thread did), Python re-entering from a worker context, and every
-     * Greeter of a sub-interpreter mode.
+     * Java's calls on the worker preload's Greeter run on a thread core prepares for calls into
+     * Java, whichever thread calls: a new platform thread, a virtual thread (handed to a
+     * {@code pyhost-main} lane), a sub-interpreter's Python through the Reception (a lane too).
+     * Before core's fix (4bab36f) the Greeter's {@code pyhost.call} raised {@code RuntimeError:
+     * pyhost: this thread cannot call Java} on each of them.
      */
-    @Ignore("core bug, fails today: the worker preload's Greeter is called on threads not prepared for calls into Java "
-            + "(RuntimeError: pyhost: this thread cannot call Java)")
     @Test
     public void anyJavaThreadCanUseTheGreeterOfTheWorkerPreload() throws Exception {
         startPythonSide();

@@ -108,9 +108,7 @@ public class RuntimeIT {
         assertEquals(bound.err(), 0, bound.status());
         assertTrue(bound.out(), bound.out().strip().matches("language=python, pyhost\\.host=the preload of the main interpreter, service\\.id=\\d+"));
 
-        // a sub-interpreter mode: the worker preload's Greeter fails when a Java thread that never ran
-        // Python calls it (a core bug, GreetingsExampleIT.anyJavaThreadCanUseTheGreeterOfTheWorkerPreload)
-        Run welcome = headless("py:eval -m subinterp 1; greetings:welcome Ada");
+        Run welcome = headless("py:eval 1; greetings:welcome Ada");
         assertEquals(welcome.err(), 0, welcome.status());
         assertEquals("HELLO, ADA! You are visitor 1.", welcome.out().strip());
     }
