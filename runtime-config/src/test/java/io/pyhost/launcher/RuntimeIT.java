@@ -87,6 +87,33 @@ public class RuntimeIT {
     }
 
     /**
+     * The greetings example (README, "Python calls Java") runs in the runtime: Python calls the Java
+     * function and the exported services, and the Java Reception (Gogo command
+     * {@code greetings:...}) greets through the Greeter that the Python plugin's preload registered
+     * once Python ran, or says why it cannot before.
+     */
+    @Test
+    public void theGreetingsExampleCallsJavaFromPythonAndPythonFromJava() throws Exception {
+        Run python = headless("py:eval $code", "code=[greet('Ada'), pyhost.call('greetings.shout', 'hi'),"
+                + " pyhost.service('io.pyhost.examples.greetings.api.Counter').next(),"
+                + " pyhost.service('io.pyhost.examples.greetings.api.Reception').welcome('Bob')]");
+        assertEquals(python.err(), 0, python.status());
+        assertEquals("['HELLO, ADA! You are visitor 1.', 'HI!', 2, 'HELLO, BOB! You are visitor 3.']", python.out().strip());
+
+        Run beforePython = headless("greetings:welcome Ada");
+        assertEquals(beforePython.err(), 2, beforePython.status());
+        assertTrue(beforePython.err(), beforePython.err().contains("no Greeter service is registered"));
+
+        Run bound = headless("py:eval 1; greetings:greeter");
+        assertEquals(bound.err(), 0, bound.status());
+        assertTrue(bound.out(), bound.out().strip().matches("language=python, pyhost\\.host=the preload of the main interpreter, service\\.id=\\d+"));
+
+        Run welcome = headless("py:eval 1; greetings:welcome Ada");
+        assertEquals(welcome.err(), 0, welcome.status());
+        assertEquals("HELLO, ADA! You are visitor 1.", welcome.out().strip());
+    }
+
+    /**
      * The interactive runtime: the first line where Python answers, a session that keeps its
      * context, a configuration edit that applies while it runs, and a strategy bundle hot-swapped
      * through deploy/ (owngil is left out of bundles/ and dropped in, then removed).

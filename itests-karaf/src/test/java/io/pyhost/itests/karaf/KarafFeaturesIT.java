@@ -28,6 +28,10 @@ public class KarafFeaturesIT {
     /** FileInstall polls deploy/ every second; a strategy arrives or leaves within a few. */
     private static final Duration SWAP = Duration.ofSeconds(20);
 
+    /** Services of the greetings example that its Java bundle exports to Python. */
+    private static final String COUNTER = "io.pyhost.examples.greetings.api.Counter";
+    private static final String RECEPTION = "io.pyhost.examples.greetings.api.Reception";
+
     private KarafInstance karaf;
 
     @After
@@ -42,9 +46,13 @@ public class KarafFeaturesIT {
     public void featuresInstallAtBootAndPythonRunsInEveryMode() throws Exception {
         karaf = KarafInstance.create("features")
                 .bootFeatures("pyhost-worker", "pyhost-subinterp", "pyhost-owngil", "pyhost-shell", "pyhost-examples")
-                // slug() and SETTINGS_APPLIED come from the example plugins' preload fragments
+                // slug() and SETTINGS_APPLIED come from the example plugins' preload fragments; greetings.shout, the
+                // Counter and the Reception from the greetings example's Java bundle, the Reception greeting through
+                // the Greeter its Python plugin registered (the worker preload's, evaluated first)
                 .probe("expression", "f\"{__import__('sys').version.split()[0]} interpreter={__import__('_interpreters').get_current()[0]}"
-                        + " slug={slug('Python inside Apache Karaf')} settings={'+'.join(SETTINGS_APPLIED)}\"")
+                        + " slug={slug('Python inside Apache Karaf')} settings={'+'.join(SETTINGS_APPLIED)}"
+                        + " shout={pyhost.call('greetings.shout', 'karaf')} visitor={pyhost.service('" + COUNTER + "').next()}"
+                        + " welcome={pyhost.service('" + RECEPTION + "').welcome('Karaf')}\"")
                 .probe("shellLine", "py:eval '6 * 7'")
                 .probe("shellControlLine", "echo karaf");
         long started = System.nanoTime();
@@ -68,11 +76,15 @@ public class KarafFeaturesIT {
                 commandLine.contains("-Djava.security.manager=allow"));
 
         String slugAndSettings = " slug=python-inside-apache settings=defaults+overrides";
-        assertEquals("3.14.3 interpreter=0" + slugAndSettings, report.getProperty("worker.result"));
+        // the Counter counts every evaluation
+        String greetings = " shout=KARAF! visitor=[1-9][0-9]* welcome=HELLO, KARAF! You are visitor [1-9][0-9]*\\.";
+        String worker = report.getProperty("worker.result");
+        assertTrue("worker runs in the main interpreter, with the plugins' preload and the greetings example: " + worker,
+                worker.matches("3\\.14\\.3 interpreter=0" + Pattern.quote(slugAndSettings) + greetings));
         for (String mode : List.of("subinterp", "owngil")) {
             String result = report.getProperty(mode + ".result");
-            assertTrue(mode + " runs in a sub-interpreter (id > 0), with the plugins' preload: " + result,
-                    result.matches("3\\.14\\.3 interpreter=[1-9][0-9]*" + Pattern.quote(slugAndSettings)));
+            assertTrue(mode + " runs in a sub-interpreter (id > 0), with the plugins' preload and the greetings example: " + result,
+                    result.matches("3\\.14\\.3 interpreter=[1-9][0-9]*" + Pattern.quote(slugAndSettings) + greetings));
         }
         assertTrue(report.getProperty("owngil.provider"), report.getProperty("owngil.provider").startsWith("io.pyhost.strategy.owngil/"));
         assertEquals("in a Karaf without SCR, pyhost brings its own (a dependency bundle of the pyhost feature)",
