@@ -76,6 +76,20 @@ import io.pyhost.api.PyException;
                 "osgi.command.function=contexts", "osgi.command.function=functions", "osgi.command.function=services" })
 @Designate(ocd = ShellConfiguration.class)
 public final class PythonCommands {
+    /** Shows {@code v} as Python's {@code print()} does: a str as it is, anything else by Python's own {@code repr()}. */
+    private static final String SHOW = "v if type(v) is str else repr(v)";
+
+    /**
+     * What {@code print(expression)} would show, computed by Python (its repr, not a Java
+     * imitation): the value is kept as a {@code PyObject}, then shown. Two calls; the traceback of
+     * an error names only the expression.
+     */
+    static String shown(io.pyhost.api.PyContext context, String expression) {
+        try (io.pyhost.api.PyObject value = context.evalObject(expression)) {
+            return (String) context.eval(SHOW, Map.of("v", value));
+        }
+    }
+
     /** The configuration PID. */
     public static final String PID = "io.pyhost.shell";
     /** Session variable holding the {@link PyException} of the last py command that raised. */
@@ -140,7 +154,7 @@ public final class PythonCommands {
             @Descriptor(MODE_HELP) @Parameter(names = {"-m", "--mode"}, absentValue = "") String mode,
             @Descriptor("the expression; quote it: py:eval '[x * x for x in range(4)]'") String... expression) {
         String code = joined(expression, "py:eval [-m mode] EXPRESSION");
-        return python(session, mode, context -> PythonPrint.str(context.eval(code)));
+        return python(session, mode, context -> shown(context, code));
     }
 
     @Descriptor("run Python statements in this session's context")

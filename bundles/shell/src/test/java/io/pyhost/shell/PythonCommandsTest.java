@@ -283,7 +283,7 @@ public class PythonCommandsTest {
         assertNull(commands.eval(session, "subinterp", "int('boom')"));
         assertTrue(err.toString(), err.toString().endsWith("ValueError: invalid literal for int() with base 10: 'boom'\n"));
         // read before this command's own flush: one flush after each of the three commands
-        assertEquals("[3, 'hi\\n']", commands.eval(session, "subinterp", "(sys.stdout.flushes, ''.join(sys.stdout.text))"));
+        assertEquals("(3, 'hi\\n')", commands.eval(session, "subinterp", "(sys.stdout.flushes, ''.join(sys.stdout.text))"));
     }
 
     @Test
@@ -410,16 +410,17 @@ public class PythonCommandsTest {
         List<String> lines = commands.contexts().lines().toList();
         assertEquals(List.of("id", "mode", "age", "calls", "state", "strategy"), words(lines.get(0)));
         assertEquals(3, lines.size());
-        // calls: each command runs its own call and one that flushes sys.stdout and sys.stderr
-        assertRow(lines.get(1), open.get(0).id(), "worker", 4, "idle");
-        assertRow(lines.get(2), open.get(1).id(), "owngil", 2, "idle");
+        // calls: each command runs its own call and one that flushes sys.stdout and sys.stderr;
+        // py:eval two of its own (the value kept as a PyObject, then shown by Python's repr)
+        assertRow(lines.get(1), open.get(0).id(), "worker", 5, "idle");
+        assertRow(lines.get(2), open.get(1).id(), "owngil", 3, "idle");
         assertEquals("columns line up", lines.get(0).indexOf("state"), lines.get(1).indexOf("idle"));
-        assertEquals("columns line up", lines.get(0).indexOf("calls") + "calls".length(), lines.get(1).indexOf("4  idle") + 1);
+        assertEquals("columns line up", lines.get(0).indexOf("calls") + "calls".length(), lines.get(1).indexOf("5  idle") + 1);
 
         // a command still running shows as busy
         Path release = folder.getRoot().toPath().resolve("release");
         CompletableFuture<Void> running = CompletableFuture.runAsync(() -> commands.exec(one, "", "import os, time\n"
-                + "while not os.path.exists(" + PythonPrint.repr(release.toString()) + "):\n"
+                + "while not os.path.exists(" + pyString(release.toString()) + "):\n"
                 + "    time.sleep(0.005)"));
         try {
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
@@ -427,14 +428,14 @@ public class PythonCommandsTest {
                 Thread.sleep(5);
             }
             lines = commands.contexts().lines().toList();
-            assertRow(lines.get(1), open.get(0).id(), "worker", 5, "busy");
+            assertRow(lines.get(1), open.get(0).id(), "worker", 6, "busy");
             assertEquals("another context runs meanwhile", "4", commands.eval(two, "owngil", "2 + 2"));
-            assertRow(commands.contexts().lines().toList().get(2), open.get(1).id(), "owngil", 4, "idle");
+            assertRow(commands.contexts().lines().toList().get(2), open.get(1).id(), "owngil", 6, "idle");
         } finally {
             Files.createFile(release);
             running.get(10, TimeUnit.SECONDS);
         }
-        assertRow(commands.contexts().lines().toList().get(1), open.get(0).id(), "worker", 6, "idle");
+        assertRow(commands.contexts().lines().toList().get(1), open.get(0).id(), "worker", 7, "idle");
         assertEquals("", err.toString());
 
         commands.reset(one, "");
@@ -506,7 +507,7 @@ public class PythonCommandsTest {
         assertEquals("none", commands.paths());
         assertEquals("added " + lib + "; new contexts get it", commands.paths("add", lib.toString()));
         assertEquals(lib.toString(), commands.paths());
-        assertEquals("True", commands.eval(session, "subinterp", "__import__('sys').path.count(" + PythonPrint.repr(lib.toString()) + ") == 1"));
+        assertEquals("True", commands.eval(session, "subinterp", "__import__('sys').path.count(" + pyString(lib.toString()) + ") == 1"));
 
         assertEquals("none", commands.imports());
         assertEquals("added shelltest_module; new contexts get it", commands.imports("add", "shelltest_module"));
@@ -520,7 +521,7 @@ public class PythonCommandsTest {
         assertEquals("removed " + lib + "; new contexts start without it", commands.paths("remove", lib.toString()));
         assertEquals(lib + " was not registered", commands.paths("remove", lib.toString()));
         assertEquals("[False, False]", commands.eval(session, "subinterp",
-                "['shelltest_module' in globals(), " + PythonPrint.repr(lib.toString()) + " in __import__('sys').path]"));
+                "['shelltest_module' in globals(), " + pyString(lib.toString()) + " in __import__('sys').path]"));
         assertEquals("none", commands.imports());
         assertEquals("none", commands.paths());
     }
@@ -620,5 +621,23 @@ public class PythonCommandsTest {
                     case "toString" -> "session@" + System.identityHashCode(proxy);
                     default -> throw new UnsupportedOperationException(method.getName());
                 });
+    }
+
+    /** A Python string literal of {@code text} (for paths in generated code). */
+    private static String pyString(String text) {
+        return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'";
+    }
+
+    /** py:eval shows values as Python's print() does, computed by Python: its own repr, for any object. */
+    @Test
+    public void evalShowsValuesByPythonsOwnRepr() throws Exception {
+        CommandSession shell = session();
+        assertEquals("1e+16", commands.eval(shell, "worker", "1e16"));
+        assertEquals("{1, 2}", commands.eval(shell, "worker", "{1, 2}"));
+        assertEquals("(1, 'a', b'\\x00')", commands.eval(shell, "worker", "(1, 'a', b'\\x00')"));
+        assertEquals("plain text", commands.eval(shell, "worker", "'plain text'"));
+        assertEquals("Point(x=1)", commands.eval(shell, "worker",
+                "__import__('collections').namedtuple('Point', 'x')(1)"));
+        assertTrue(commands.eval(shell, "worker", "object()").startsWith("<object object at 0x"));
     }
 }
