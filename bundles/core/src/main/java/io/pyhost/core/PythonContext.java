@@ -163,22 +163,7 @@ final class PythonContext implements PyContext, io.pyhost.core.interop.PythonHos
         }
         checkOpen();
         return async.submit((in, call) -> {
-            MemorySegment target = resolve(in, module, function);
-            MemorySegment pyArgs = MemorySegment.NULL;
-            MemorySegment pyKwargs = MemorySegment.NULL;
-            try {
-                pyArgs = tuple(args == null ? List.of() : args);
-                pyKwargs = kwargs == null || kwargs.isEmpty() ? MemorySegment.NULL : Values.toPython(kwargs);
-                return PyObject_Call(target, pyArgs, pyKwargs);
-            } finally {
-                Py_DecRef(target);
-                if (pyArgs.address() != 0) {
-                    Py_DecRef(pyArgs);
-                }
-                if (pyKwargs.address() != 0) {
-                    Py_DecRef(pyKwargs);
-                }
-            }
+            return callFunction(in, module, function, args, kwargs);
         });
     }
 
@@ -261,23 +246,18 @@ final class PythonContext implements PyContext, io.pyhost.core.interop.PythonHos
             kwargs.keySet().forEach(k -> checkName(k, "kwargs key"));
         }
         return invoke(timeout, (in, call) -> {
-            MemorySegment target = resolve(in, module, function);
-            MemorySegment pyArgs = MemorySegment.NULL;
-            MemorySegment pyKwargs = MemorySegment.NULL;
-            try {
-                pyArgs = tuple(args == null ? List.of() : args);
-                pyKwargs = kwargs == null || kwargs.isEmpty() ? MemorySegment.NULL : Values.toPython(kwargs);
-                return convertResult(in, call, PyObject_Call(target, pyArgs, pyKwargs));
-            } finally {
-                Py_DecRef(target);
-                if (pyArgs.address() != 0) {
-                    Py_DecRef(pyArgs);
-                }
-                if (pyKwargs.address() != 0) {
-                    Py_DecRef(pyKwargs);
-                }
-            }
+            return convertResult(in, call, callFunction(in, module, function, args, kwargs));
         });
+    }
+
+    /** {@code module.function(*args, **kwargs)}: a new reference, or NULL with a Python exception raised. GIL held. */
+    private MemorySegment callFunction(PythonInterpreter in, String module, String function, List<?> args, Map<String, ?> kwargs) {
+        MemorySegment target = resolve(in, module, function);
+        try {
+            return PythonObject.invoke(target, args, kwargs);
+        } finally {
+            Py_DecRef(target);
+        }
     }
 
     /**
@@ -340,12 +320,8 @@ final class PythonContext implements PyContext, io.pyhost.core.interop.PythonHos
         return target;
     }
 
-    private static MemorySegment tuple(List<?> args) {
-        return Values.tuple(args);
-    }
-
     /** Converts and releases a new reference; NULL means a Python exception is raised. */
-    private static Object convertResult(PythonInterpreter in, InflightCall call, MemorySegment result) {
+    static Object convertResult(PythonInterpreter in, InflightCall call, MemorySegment result) {
         if (result.address() == 0) {
             throw PyErrors.fetch(in, call);
         }

@@ -88,7 +88,7 @@ final class PythonObject implements PyObject, PythonHandle {
     @Override
     public Object callKw(List<?> args, Map<String, ?> kwargs) {
         checkKwargs(kwargs);
-        return run((in, call, self) -> converted(in, call, invoke(self, args, kwargs)));
+        return run((in, call, self) -> PythonContext.convertResult(in, call, invoke(self, args, kwargs)));
     }
 
     @Override
@@ -107,7 +107,7 @@ final class PythonObject implements PyObject, PythonHandle {
                 throw PyErrors.fetch(in, call);
             }
             try {
-                return converted(in, call, invoke(method, list, null));
+                return PythonContext.convertResult(in, call, invoke(method, list, null));
             } finally {
                 Py_DecRef(method);
             }
@@ -299,7 +299,7 @@ final class PythonObject implements PyObject, PythonHandle {
     }
 
     /** {@code callable(*args, **kwargs)}: a new reference or NULL with an exception raised. */
-    private static MemorySegment invoke(MemorySegment callable, List<?> args, Map<String, ?> kwargs) {
+    static MemorySegment invoke(MemorySegment callable, List<?> args, Map<String, ?> kwargs) {
         MemorySegment tuple = Values.tuple(args == null ? List.of() : args);
         MemorySegment dict = MemorySegment.NULL;
         try {
@@ -315,17 +315,6 @@ final class PythonObject implements PyObject, PythonHandle {
         }
     }
 
-    /** Converts and releases a new reference; NULL means a Python exception is raised. */
-    private static Object converted(PythonInterpreter in, InflightCall call, MemorySegment result) {
-        if (result.address() == 0) {
-            throw PyErrors.fetch(in, call);
-        }
-        try {
-            return Values.toJava(result);
-        } finally {
-            Py_DecRef(result);
-        }
-    }
 
     private static void checkName(String name) {
         if (name == null || name.isEmpty() || name.indexOf('\0') >= 0) {

@@ -26,19 +26,8 @@ import io.pyhost.core.interop.FunctionRegistry;
  * See INTEROP-ADVERSARY-NOTES.md for results.
  */
 public class InteropAdversaryTest extends EngineTest {
-    private static final AtomicLong IDS = new AtomicLong(2_000_000);
-    private final List<Long> registered = new ArrayList<>();
 
-    private void register(String name, PyFunction function) {
-        long id = IDS.incrementAndGet();
-        FunctionRegistry.shared().add(new FunctionRegistry.Entry(name, function, 0, id));
-        registered.add(id);
-    }
 
-    @After
-    public void unregister() {
-        registered.forEach(FunctionRegistry.shared()::remove);
-    }
 
     private static PyContext open(ContextEngine engine, String mode) {
         return EmbeddedPython.create(engine, ContextOptions.mode(mode).withSandbox(false));

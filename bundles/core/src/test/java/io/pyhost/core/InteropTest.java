@@ -21,15 +21,7 @@ import io.pyhost.core.interop.FunctionRegistry;
 
 /** Python calls Java functions (issue 12, first part): the built-in pyhost module, in every mode, on real CPython. */
 public class InteropTest extends EngineTest {
-    private static final AtomicLong IDS = new AtomicLong(1_000_000);
-    private final List<Long> registered = new java.util.ArrayList<>();
 
-    private long register(String name, PyFunction function) {
-        long id = IDS.incrementAndGet();
-        FunctionRegistry.shared().add(new FunctionRegistry.Entry(name, function, 0, id));
-        registered.add(id);
-        return id;
-    }
 
     @Before
     public void functions() {
@@ -40,10 +32,6 @@ public class InteropTest extends EngineTest {
         register("test.echo", (args, kwargs) -> List.of(args, kwargs));
     }
 
-    @After
-    public void unregister() {
-        registered.forEach(FunctionRegistry.shared()::remove);
-    }
 
     @Test
     public void pythonCallsJavaFunctionsInEveryMode() {

@@ -19,19 +19,8 @@ import io.pyhost.fixtures.Account;
 
 /** Java objects the value table does not convert reach Python as pyhost.JavaObject (issue 12, item 4), in every mode. */
 public class JavaObjectTest extends EngineTest {
-    private static final AtomicLong IDS = new AtomicLong(2_000_000);
-    private final List<Long> registered = new ArrayList<>();
 
-    private void register(String name, PyFunction function) {
-        long id = IDS.incrementAndGet();
-        FunctionRegistry.shared().add(new FunctionRegistry.Entry(name, function, 0, id));
-        registered.add(id);
-    }
 
-    @After
-    public void unregister() {
-        registered.forEach(FunctionRegistry.shared()::remove);
-    }
 
     @Test
     public void javaObjectsAreCalledByNameAndComeBackAsTheSameObject() {
