@@ -291,9 +291,11 @@ public class ServiceInteropIT extends InteropTestSupport {
                 try (PyContext ctx = create(mode)) {
                     ctx.exec(importing() + "c1 = pyhost.service(CALC)\nc2 = pyhost.services(CALC)[0]\nassert c1.name() == c2.name() == 'counted'");
                     assertTrue(mode, registration.getReference().getUsingBundles() != null);
-                    ctx.exec("del c1, c2\nimport gc\ngc.collect()\npyhost.functions()"); // the next call into Java gives them back
-                    assertEquals(mode + ": using bundles " + java.util.Arrays.toString(registration.getReference().getUsingBundles()),
-                            null, registration.getReference().getUsingBundles());
+                    // the next call into Java takes them back, and gives the service back off the GIL, just after
+                    ctx.exec("del c1, c2\nimport gc\ngc.collect()\npyhost.functions()");
+                    awaitCondition(() -> mode + ": the dropped proxies to give the service back; using bundles "
+                            + java.util.Arrays.toString(registration.getReference().getUsingBundles()),
+                            () -> registration.getReference().getUsingBundles() == null);
                     assertEquals(mode, 1, counting.ungets.get());
 
                     ctx.exec("kept = pyhost.service(CALC)\nkept.name()"); // held when the context closes
