@@ -48,6 +48,12 @@ public final class Values {
 
     /** The Java value of a Python object (borrowed; not released here). */
     public static Object toJava(MemorySegment object) {
+        // scalars first: the cycle-tracking set is made only when a container is met (most values are scalars)
+        long t = typeOf(object).address();
+        if (object.address() == Py_None.address() || t == PyLong_Type.address() || t == PyFloat_Type.address()
+                || t == PyUnicode_Type.address() || t == PyBool_Type.address()) {
+            return toJava(object, 0, null);
+        }
         return toJava(object, 0, new HashSet<>());
     }
 
@@ -357,6 +363,11 @@ public final class Values {
 
     /** A new reference to the Python value of {@code value}. */
     public static MemorySegment toPython(Object value) {
+        // scalars first: the cycle-tracking map is made only for a container (most values are scalars)
+        if (value == null || value instanceof Long || value instanceof String || value instanceof Double
+                || value instanceof Boolean || value instanceof Integer) {
+            return toPython(value, 0, null);
+        }
         return toPython(value, 0, new IdentityHashMap<>());
     }
 

@@ -24,6 +24,9 @@ final class PlainCopy {
     }
 
     static Object of(Object value) {
+        if (!(value instanceof Collection<?>) && !(value instanceof Map<?, ?>)) {
+            return value; // a leaf: nothing to copy, no tracking map to make
+        }
         return copy(value, 0, new IdentityHashMap<>());
     }
 
