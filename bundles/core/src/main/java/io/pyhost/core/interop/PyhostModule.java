@@ -627,20 +627,37 @@ public final class PyhostModule {
         Object run() throws Throwable;
     }
 
+    /** Raises {@code pyhost.JavaError} for {@code t} (kept for the Java caller as the PyException's cause); returns NULL. */
     private static MemorySegment javaError(Throwable t, String message) {
-        return Values.toPython(List.of(1, t.getClass().getName(), message, JavaErrors.keep(PyInterpreterState_Get().address(), t)));
+        return raise(List.of(1, t.getClass().getName(), message, JavaErrors.keep(PyInterpreterState_Get().address(), t)));
     }
 
+    /** Raises {@code pyhost.ServiceUnavailable}; returns NULL. */
     private static MemorySegment unavailable(String type, String message) {
-        return Values.toPython(List.of(2, type, message));
+        return raise(List.of(2, type, message, 0L));
     }
 
-    /** (0, value); steals {@code value}. */
+    /** Calls the module's {@code _raise(kind, java_type, message, token)}, which raises; returns NULL with it set. */
+    private static MemorySegment raise(List<Object> arguments) {
+        PythonInterpreter in = here();
+        if (in == null) {
+            return fail(PyExc_RuntimeError, "pyhost: " + arguments.get(1) + ": " + arguments.get(2));
+        }
+        MemorySegment result = Values.callWith(function(in, "_raise"), arguments);
+        if (result.address() != 0) { // _raise was replaced by something that returns: raise anyway
+            Py_DecRef(result);
+            return fail(PyExc_RuntimeError, "pyhost: " + arguments.get(1) + ": " + arguments.get(2));
+        }
+        return MemorySegment.NULL;
+    }
+
+    /**
+     * The answer of a successful operation: the value itself (a new reference, passed on). Errors
+     * are raised from here ({@link #javaError}, {@link #unavailable}), so the Python side needs
+     * no wrapper frame to unpack an answer.
+     */
     private static MemorySegment ok(MemorySegment value) {
-        MemorySegment answer = PyTuple_New(2);
-        PyTuple_SetItem(answer, 0, Values.toPython(0L));
-        PyTuple_SetItem(answer, 1, value); // steals
-        return answer;
+        return value;
     }
 
     private static MemorySegment fail(MemorySegment type, String message) {

@@ -42,21 +42,22 @@ def _check_ready():
                            'prepared for a call into the JVM (docs/interop-design.md)')
 
 
-def _result(answer):
-    kind = answer[0]
-    if kind == 0:
-        return answer[1]
+def _raise(kind, java_type, java_message, token):
+    """Called by Java to fail an operation (it answers values directly, and raises through here)."""
     if kind == 1:
-        raise JavaError(answer[1], answer[2], answer[3])
-    raise ServiceUnavailable(answer[1], answer[2])
+        raise JavaError(java_type, java_message, token)
+    raise ServiceUnavailable(java_type, java_message)
 
 
 def call(name, /, *args, **kwargs):
     """Calls the Java function registered as PyFunction with pyhost.function=name."""
-    if not isinstance(name, str):
+    if type(name) is not str and not isinstance(name, str):
         raise TypeError(f'pyhost.call: the function name must be a str, not {type(name).__name__}')
-    _check_ready()
-    return _result(_raw(_OP_CALL, name, args, kwargs or None))
+    try:
+        _ready.ok  # set on prepared threads; the hot path checks readiness with one attribute read
+    except AttributeError:
+        _check_ready()
+    return _raw(_OP_CALL, name, args, kwargs or None)
 
 
 def functions():
@@ -106,7 +107,7 @@ class JavaObject:
             if kwargs:
                 raise TypeError(f'{name}(): Java methods take positional arguments only')
             _check_ready()
-            return _result(_raw(_OP_INVOKE, object.__getattribute__(target, '_pyhost_ref'), name, args))
+            return _raw(_OP_INVOKE, object.__getattribute__(target, '_pyhost_ref'), name, args)
         java_method.__name__ = java_method.__qualname__ = name
         return java_method
 
@@ -146,7 +147,7 @@ def service(type_name, filter=None, timeout=None):
     else:
         millis = int(timeout * 1000)
     _check_ready()
-    return _result(_raw(_OP_SERVICES, type_name, filter, millis, True))[0]
+    return _raw(_OP_SERVICES, type_name, filter, millis, True)[0]
 
 
 def services(type_name, filter=None):
@@ -155,7 +156,7 @@ def services(type_name, filter=None):
     if filter is not None and not isinstance(filter, str):
         raise TypeError(f'pyhost.services: the filter must be a str or None, not {type(filter).__name__}')
     _check_ready()
-    return _result(_raw(_OP_SERVICES, type_name, filter, 0, False))
+    return _raw(_OP_SERVICES, type_name, filter, 0, False)
 
 
 class Registration:
@@ -172,7 +173,7 @@ class Registration:
     def unregister(self):
         """Unregisters the service; calling it again does nothing."""
         _check_ready()
-        _result(_raw(_OP_UNREGISTER, self._pyhost_token))
+        _raw(_OP_UNREGISTER, self._pyhost_token)
 
     def __repr__(self):
         return f'<pyhost.Registration of {list(self.type_names)} (service id {self.service_id})>'
@@ -192,7 +193,7 @@ def register(type_names, obj, properties=None):
     if obj is None:
         raise TypeError('pyhost.register: None cannot be a service')
     _check_ready()
-    token, service_id = _result(_raw(_OP_REGISTER, list(names), obj, dict(properties) if properties else None))
+    token, service_id = _raw(_OP_REGISTER, list(names), obj, dict(properties) if properties else None)
     return Registration(token, service_id, tuple(names))
 
 
