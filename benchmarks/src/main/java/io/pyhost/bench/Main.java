@@ -33,7 +33,8 @@ import com.google.gson.JsonParser;
  *
  * <p>The JMH runs, each with the JVM flags it needs in its forks:
  * <ol>
- * <li>{@code pyhost}: SmallCall, Throughput, Creation, Burn, Conversion, Floor;
+ * <li>{@code pyhost}: SmallCall, Throughput, Creation, Burn, Conversion, Sandbox, Upcall, UpcallParts, PythonService,
+ * ParallelUpcall, Floor;
  * <li>{@code processes}: the CPython worker-process pool, and a system CPython's burn;
  * <li>{@code graalpy}: GraalPy interpreter-only (its jars on the module path);
  * <li>{@code graalpy-jit}: GraalPy with the Graal JIT on stock JDK 25 (JVMCI on, the compiler on the upgrade module path).
@@ -156,7 +157,7 @@ public final class Main {
         }
         return List.of(
                 new Run("pyhost", List.of("SmallCallBench", "ThroughputBench", "CreationBench", "BurnBench", "ConversionBench", "SandboxBench", "UpcallBench",
-                        "FloorBench"), FLAGS, Map.of(), null, 0),
+                        "UpcallPartsBench", "PythonServiceBench", "ParallelUpcallBench", "FloorBench"), FLAGS, Map.of(), null, 0),
                 new Run("processes", processClasses, FLAGS, Map.of("python", systemPython.toString()), null, 0),
                 new Run("graalpy", List.of("GraalPyBench"), graalpyArgs, Map.of("compiler", "interpreter"), noGraalpy, 0),
                 new Run("graalpy-jit", List.of("GraalPyBench"), jitArgs, Map.of("compiler", "jit"), noCompiler,

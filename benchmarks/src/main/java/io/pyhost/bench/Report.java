@@ -52,6 +52,7 @@ public final class Report {
         r.header(command);
         r.smallCalls();
         r.goals();
+        r.pythonCallsJava();
         r.throughput();
         r.creation();
         r.burn();
@@ -108,6 +109,141 @@ public final class Report {
             return new Score(m.get("score").getAsDouble() * factor, error, samples);
         }
         return NONE;
+    }
+
+    /**
+     * The median of every measured iteration (all forks) of {@code benchmark}, in {@code unit}
+     * (a time per op); NaN when it was not run. Medians, not JMH's mean: one iteration hit by
+     * another process on this shared machine moves the mean, not the median.
+     */
+    double median(String benchmark, String unit, String... params) {
+        for (JsonElement e : results) {
+            JsonObject o = e.getAsJsonObject();
+            if (!o.get("benchmark").getAsString().endsWith("." + benchmark)) {
+                continue;
+            }
+            JsonObject p = o.has("params") ? o.getAsJsonObject("params") : new JsonObject();
+            boolean match = true;
+            for (int i = 0; i < params.length; i += 2) {
+                if (!p.has(params[i]) || !p.get(params[i]).getAsString().equals(params[i + 1])) {
+                    match = false;
+                    break;
+                }
+            }
+            if (!match) {
+                continue;
+            }
+            JsonObject m = o.getAsJsonObject("primaryMetric");
+            double factor = factor(m.get("scoreUnit").getAsString(), unit);
+            List<Double> all = new ArrayList<>();
+            for (JsonElement fork : m.getAsJsonArray("rawData")) {
+                for (JsonElement v : fork.getAsJsonArray()) {
+                    all.add(v.getAsDouble() * factor);
+                }
+            }
+            if (all.isEmpty()) {
+                return Double.NaN;
+            }
+            all.sort(null);
+            int n = all.size();
+            return n % 2 == 1 ? all.get(n / 2) : (all.get(n / 2 - 1) + all.get(n / 2)) / 2;
+        }
+        return Double.NaN;
+    }
+
+    /**
+     * The median over iterations of a benchmark's CPU time per operation ({@link CpuTime}'s
+     * secondary results cpuNanos / ops), in µs; NaN when absent.
+     */
+    double cpuMedian(String benchmark, String... params) {
+        for (JsonElement e : results) {
+            JsonObject o = e.getAsJsonObject();
+            if (!o.get("benchmark").getAsString().endsWith("." + benchmark) || !o.has("secondaryMetrics")) {
+                continue;
+            }
+            JsonObject p = o.has("params") ? o.getAsJsonObject("params") : new JsonObject();
+            boolean match = true;
+            for (int i = 0; i < params.length; i += 2) {
+                if (!p.has(params[i]) || !p.get(params[i]).getAsString().equals(params[i + 1])) {
+                    match = false;
+                    break;
+                }
+            }
+            JsonObject secondary = o.getAsJsonObject("secondaryMetrics");
+            if (!match || !secondary.has("cpuNanos") || !secondary.has("ops")) {
+                continue;
+            }
+            JsonArray nanos = secondary.getAsJsonObject("cpuNanos").getAsJsonArray("rawData");
+            JsonArray ops = secondary.getAsJsonObject("ops").getAsJsonArray("rawData");
+            List<Double> all = new ArrayList<>();
+            for (int f = 0; f < nanos.size(); f++) {
+                JsonArray n = nanos.get(f).getAsJsonArray();
+                JsonArray k = ops.get(f).getAsJsonArray();
+                for (int i = 0; i < n.size(); i++) {
+                    if (k.get(i).getAsDouble() > 0) {
+                        all.add(n.get(i).getAsDouble() / k.get(i).getAsDouble() / 1000);
+                    }
+                }
+            }
+            if (all.isEmpty()) {
+                return Double.NaN;
+            }
+            all.sort(null);
+            int n = all.size();
+            return n % 2 == 1 ? all.get(n / 2) : (all.get(n / 2 - 1) + all.get(n / 2)) / 2;
+        }
+        return Double.NaN;
+    }
+
+    /** The per-iteration values (all forks) of a secondary result of {@code benchmark}; empty when absent. */
+    List<Double> secondary(String benchmark, String counter, String... params) {
+        for (JsonElement e : results) {
+            JsonObject o = e.getAsJsonObject();
+            if (!o.get("benchmark").getAsString().endsWith("." + benchmark) || !o.has("secondaryMetrics")) {
+                continue;
+            }
+            JsonObject p = o.has("params") ? o.getAsJsonObject("params") : new JsonObject();
+            boolean match = true;
+            for (int i = 0; i < params.length; i += 2) {
+                if (!p.has(params[i]) || !p.get(params[i]).getAsString().equals(params[i + 1])) {
+                    match = false;
+                    break;
+                }
+            }
+            JsonObject secondary = o.getAsJsonObject("secondaryMetrics");
+            if (!match || !secondary.has(counter)) {
+                continue;
+            }
+            List<Double> out = new ArrayList<>();
+            for (JsonElement fork : secondary.getAsJsonObject(counter).getAsJsonArray("rawData")) {
+                for (JsonElement v : fork.getAsJsonArray()) {
+                    out.add(v.getAsDouble());
+                }
+            }
+            return out;
+        }
+        return List.of();
+    }
+
+    /** The median of f(a_i, b_i) over iterations i of two secondary results; NaN when absent. */
+    static double pairedMedian(List<Double> a, List<Double> b, java.util.function.DoubleBinaryOperator f) {
+        List<Double> all = new ArrayList<>();
+        for (int i = 0; i < Math.min(a.size(), b.size()); i++) {
+            if (b.get(i) > 0) {
+                all.add(f.applyAsDouble(a.get(i), b.get(i)));
+            }
+        }
+        return medianOf(all);
+    }
+
+    static double medianOf(List<Double> values) {
+        if (values.isEmpty()) {
+            return Double.NaN;
+        }
+        List<Double> all = new ArrayList<>(values);
+        all.sort(null);
+        int n = all.size();
+        return n % 2 == 1 ? all.get(n / 2) : (all.get(n / 2 - 1) + all.get(n / 2)) / 2;
     }
 
     private static double seconds(String unit) {
@@ -322,6 +458,146 @@ public final class Report {
         double one = find("BurnBench.oneContext", "ms", "mode", mode).value();
         double two = find("BurnBench.twoContexts", "ms", "mode", mode).value();
         return 2 * one / two;
+    }
+
+    /** Issue 12: Python calling Java (upcalls), Java calling Python services, upcalls in parallel. Medians. */
+    private void pythonCallsJava() {
+        if (!has("UpcallBench", "UpcallPartsBench", "PythonServiceBench", "ParallelUpcallBench")) {
+            return;
+        }
+        line("### Python calls Java, Java calls Python services (issue 12): medians of the measured iterations");
+        line("");
+        List<List<String>> rows = new ArrayList<>();
+        if (has("UpcallBench")) {
+            line("`pyhost.call('bench.inc', i)` in a 10,000-iteration Python loop, µs per upcall; the same loop calling a Python "
+                    + "function (`inc(i)`) beside it:");
+            line("");
+            for (String mode : MODES) {
+                double up = median("UpcallBench.upcall", "us", "mode", mode);
+                double py = median("UpcallBench.pythonCall", "us", "mode", mode);
+                double upCpu = cpuMedian("UpcallBench.upcall", "mode", mode);
+                double pyCpu = cpuMedian("UpcallBench.pythonCall", "mode", mode);
+                rows.add(List.of(mode, number(up), number(py), number(up - py), number(upCpu), number(pyCpu)));
+            }
+            table(List.of("mode", "upcall, µs", "Python call, µs", "upcall minus Python call, µs", "upcall, thread CPU µs",
+                    "Python call, thread CPU µs"), rows);
+        }
+        if (has("UpcallPartsBench")) {
+            line("Where an upcall's time goes (`UpcallPartsBench`, contexts without sandbox), µs per iteration of the loop:");
+            line("");
+            rows = new ArrayList<>();
+            for (String mode : MODES) {
+                double full = median("UpcallPartsBench.full", "us", "mode", mode);
+                double raw = median("UpcallPartsBench.raw", "us", "mode", mode);
+                double wrapper = median("UpcallPartsBench.wrapper", "us", "mode", mode);
+                double stub = median("UpcallPartsBench.stub", "us", "mode", mode);
+                double loop = median("UpcallPartsBench.loop", "us", "mode", mode);
+                rows.add(List.of(mode, number(full), number(raw), number(wrapper), number(stub), number(loop),
+                        number(wrapper - stub), number(raw - loop)));
+            }
+            for (String mode : MODES) {
+                double full = cpuMedian("UpcallPartsBench.full", "mode", mode);
+                double raw = cpuMedian("UpcallPartsBench.raw", "mode", mode);
+                double wrapper = cpuMedian("UpcallPartsBench.wrapper", "mode", mode);
+                double stub = cpuMedian("UpcallPartsBench.stub", "mode", mode);
+                double loop = cpuMedian("UpcallPartsBench.loop", "mode", mode);
+                rows.add(List.of(mode + ", thread CPU", number(full), number(raw), number(wrapper), number(stub), number(loop),
+                        number(wrapper - stub), number(raw - loop)));
+            }
+            table(List.of("mode", "`pyhost.call`", "`_raw(...)` direct", "wrapper, `_raw` stubbed", "stub alone", "Python call",
+                    "Python wrapper adds", "`_raw` over a Python call (upcall, Java, answer)"), rows);
+        }
+        if (has("PythonServiceBench")) {
+            line("Java calls a Python object registered with `pyhost.register('java.util.function.LongUnaryOperator', obj)` "
+                    + "through the framework's proxy (`applyAsLong(i)`), and `PyContext.call` of the same Python function, "
+                    + "µs per call (embedded Felix):");
+            line("");
+            rows = new ArrayList<>();
+            for (String mode : MODES) {
+                double service = median("PythonServiceBench.service", "us", "mode", mode);
+                double call = median("PythonServiceBench.contextCall", "us", "mode", mode);
+                boolean own = mode.equals("worker"); // the caller's thread does all the work only in worker mode
+                double serviceCpu = own ? cpuMedian("PythonServiceBench.service", "mode", mode) : Double.NaN;
+                double callCpu = own ? cpuMedian("PythonServiceBench.contextCall", "mode", mode) : Double.NaN;
+                rows.add(List.of(mode, number(service), number(call), ratio(service, call), number(serviceCpu), number(callCpu),
+                        ratio(serviceCpu, callCpu)));
+            }
+            table(List.of("mode", "service proxy", "`PyContext.call`", "service ÷ call", "service, thread CPU µs",
+                    "call, thread CPU µs", "service ÷ call, CPU"), rows);
+            line("The two calls alternating in one loop, each timed (`interleaved`): µs per call, and the ratio per iteration "
+                    + "(calls made at the same moments, so a hand-off that moves between spinning and waking a parked thread "
+                    + "moves both):");
+            line("");
+            rows = new ArrayList<>();
+            for (String mode : MODES) {
+                List<Double> sn = secondary("PythonServiceBench.interleaved", "serviceNanos", "mode", mode);
+                List<Double> cn = secondary("PythonServiceBench.interleaved", "callNanos", "mode", mode);
+                double perCall = median("PythonServiceBench.interleaved", "us", "mode", mode); // of both kinds
+                double r = pairedMedian(sn, cn, (a, b) -> a / b);
+                double service = 2 * perCall * r / (1 + r);
+                double call = 2 * perCall / (1 + r);
+                rows.add(List.of(mode, number(service), number(call), times(r)));
+            }
+            table(List.of("mode", "service proxy, µs", "`PyContext.call`, µs", "service ÷ call, per iteration (median)"), rows);
+        }
+        if (has("ParallelUpcallBench")) {
+            line("Upcalls in parallel: " + String.format(Locale.ROOT, "%,d", ParallelUpcallBench.UPCALLS)
+                    + " upcalls on one context alone, then on two contexts from two threads at once (ms until both returned); a "
+                    + "pure-Python loop of about the same length (" + String.format(Locale.ROOT, "%,d", ParallelUpcallBench.PY_LOOP)
+                    + " Python calls) the same way, right after, in the same round. Scaling = 2 × one ÷ two, per iteration; "
+                    + "medians over iterations.");
+            line("");
+            rows = new ArrayList<>();
+            for (String mode : MODES) {
+                List<Double> u1 = secondary("ParallelUpcallBench.round", "upcallsOneNanos", "mode", mode);
+                List<Double> u2 = secondary("ParallelUpcallBench.round", "upcallsTwoNanos", "mode", mode);
+                List<Double> p1 = secondary("ParallelUpcallBench.round", "pythonOneNanos", "mode", mode);
+                List<Double> p2 = secondary("ParallelUpcallBench.round", "pythonTwoNanos", "mode", mode);
+                double upScaling = pairedMedian(u1, u2, (a, b) -> 2 * a / b);
+                double pyScaling = pairedMedian(p1, p2, (a, b) -> 2 * a / b);
+                List<Double> relative = new ArrayList<>();
+                for (int i = 0; i < Math.min(Math.min(u1.size(), u2.size()), Math.min(p1.size(), p2.size())); i++) {
+                    relative.add((u1.get(i) / u2.get(i)) / (p1.get(i) / p2.get(i)));
+                }
+                List<Double> n = secondary("ParallelUpcallBench.round", "rounds", "mode", mode);
+                java.util.function.DoubleBinaryOperator ms = (nanos, count) -> nanos / count / 1e6;
+                rows.add(List.of(mode, number(pairedMedian(u1, n, ms)), number(pairedMedian(u2, n, ms)), times(upScaling),
+                        number(pairedMedian(p1, n, ms)), number(pairedMedian(p2, n, ms)), times(pyScaling), times(medianOf(relative))));
+            }
+            table(List.of("mode", "upcalls, 1 context, ms", "upcalls, 2 contexts, ms", "upcall scaling", "Python, 1 context, ms",
+                    "Python, 2 contexts, ms", "Python scaling", "upcall scaling ÷ Python scaling"), rows);
+        }
+        line("#### Goals of issue 12");
+        line("");
+        rows = new ArrayList<>();
+        for (String mode : MODES) {
+            double v = median("UpcallBench.upcall", "us", "mode", mode);
+            double cpu = cpuMedian("UpcallBench.upcall", "mode", mode);
+            double target = mode.equals("worker") ? 0.5 : 1;
+            rows.add(goal("upcall, " + mode, "≤ " + number(target) + " µs", number(v) + " µs (thread CPU " + number(cpu) + " µs)",
+                    v <= target));
+        }
+        for (String mode : MODES) {
+            double service = median("PythonServiceBench.service", "us", "mode", mode);
+            double call = median("PythonServiceBench.contextCall", "us", "mode", mode);
+            double paired = pairedMedian(secondary("PythonServiceBench.interleaved", "serviceNanos", "mode", mode),
+                    secondary("PythonServiceBench.interleaved", "callNanos", "mode", mode), (a, b) -> a / b);
+            rows.add(goal("Python service from Java ÷ `PyContext.call`, " + mode, "≤ 1.5x",
+                    times(paired) + " interleaved (" + ratio(service, call) + " run apart)", paired <= 1.5));
+        }
+        List<Double> u1 = secondary("ParallelUpcallBench.round", "upcallsOneNanos", "mode", "owngil");
+        List<Double> u2 = secondary("ParallelUpcallBench.round", "upcallsTwoNanos", "mode", "owngil");
+        List<Double> p1 = secondary("ParallelUpcallBench.round", "pythonOneNanos", "mode", "owngil");
+        List<Double> p2 = secondary("ParallelUpcallBench.round", "pythonTwoNanos", "mode", "owngil");
+        List<Double> relative = new ArrayList<>();
+        for (int i = 0; i < Math.min(Math.min(u1.size(), u2.size()), Math.min(p1.size(), p2.size())); i++) {
+            relative.add((u1.get(i) / u2.get(i)) / (p1.get(i) / p2.get(i)));
+        }
+        double rel = medianOf(relative);
+        rows.add(goal("owngil upcall scaling, 2 contexts on 2 threads", "within 10% of pure-Python scaling",
+                times(pairedMedian(u1, u2, (a, b) -> 2 * a / b)) + " vs " + times(pairedMedian(p1, p2, (a, b) -> 2 * a / b))
+                        + " (" + times(rel) + ")", rel >= 0.9));
+        table(List.of("goal", "target", "measured", "met"), rows);
     }
 
     private void throughput() {

@@ -26,12 +26,13 @@ import io.pyhost.core.interop.FunctionRegistry;
  * Python calling Java (issue 12): {@code pyhost.call('bench.inc', i)} inside a 10,000-iteration
  * Python loop, per upcall, next to the same loop calling a Python function (the floor of the
  * loop itself). Goal: worker at most 0.5 µs per upcall, subinterp and owngil at most 1 µs.
+ * Besides JMH's wall time, the loop's thread CPU time per upcall ({@link CpuTime}).
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
-@Fork(value = 1, jvmArgsAppend = {Jvm.NATIVE_ACCESS, Jvm.UNSAFE})
+@Fork(value = 3, jvmArgsAppend = {Jvm.NATIVE_ACCESS, Jvm.UNSAFE})
 @State(Scope.Thread)
 public class UpcallBench {
     static final int LOOP = 10_000;
@@ -48,6 +49,7 @@ public class UpcallBench {
         FunctionRegistry.shared().add(new FunctionRegistry.Entry("bench.inc", (args, kwargs) -> (Long) args.get(0) + 1, 0, SERVICE_ID));
         engine = Pyhost.engine(null);
         ctx = Pyhost.create(engine, mode);
+        ctx.exec(CpuTime.TIMED);
         ctx.exec("""
                 import pyhost
                 call = pyhost.call
@@ -76,17 +78,19 @@ public class UpcallBench {
         FunctionRegistry.shared().remove(SERVICE_ID);
     }
 
+    private static final long EXPECTED = (long) LOOP * (LOOP + 1) / 2;
+
     /** One pyhost.call per operation. */
     @Benchmark
     @OperationsPerInvocation(LOOP)
-    public Object upcall() {
-        return ctx.call(null, "upcalls", List.of(LOOP), null);
+    public Object upcall(CpuTime cpu) {
+        return cpu.add(ctx.call(null, "timed", List.of("upcalls", LOOP), null), EXPECTED, LOOP, "upcalls");
     }
 
     /** The same loop calling a Python function: what the loop costs without Java. */
     @Benchmark
     @OperationsPerInvocation(LOOP)
-    public Object pythonCall() {
-        return ctx.call(null, "pycalls", List.of(LOOP), null);
+    public Object pythonCall(CpuTime cpu) {
+        return cpu.add(ctx.call(null, "timed", List.of("pycalls", LOOP), null), EXPECTED, LOOP, "pycalls");
     }
 }
