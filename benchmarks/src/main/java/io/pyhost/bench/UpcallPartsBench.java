@@ -29,11 +29,11 @@ import io.pyhost.core.interop.FunctionRegistry;
  *
  * <ul>
  * <li>{@code full}: {@code pyhost.call('bench.inc', i)}, as {@link UpcallBench#upcall};
- * <li>{@code raw}: {@code _raw(1, 'bench.inc', (i,), None)[1]}: the module's C entry point called
- * directly, without the Python wrapper ({@code call()}, {@code _check_ready()}, {@code _result()}):
- * the upcall, everything Java does, the answer tuple;
+ * <li>{@code raw}: {@code _raw(1, 'bench.inc', (i,), None)}: the module's C entry point called
+ * directly, without the Python wrapper ({@code call()} and its readiness check): the upcall and
+ * everything Java does (it answers the value itself);
  * <li>{@code wrapper}: the wrapper's own code ({@code call.__code__} with {@code _raw} replaced by
- * a Python function that answers {@code (0, i + 1)} at once), so no Java at all;
+ * a Python function that answers {@code i + 1} at once), so no Java at all;
  * <li>{@code stub}: that stand-in called directly; {@code wrapper - stub} is what the wrapper adds;
  * <li>{@code loop}: the loop calling a Python function {@code inc(i)} (the floor).
  * </ul>
@@ -79,7 +79,7 @@ public class UpcallPartsBench {
             _OP_CALL = _ns['_OP_CALL']
             call = pyhost.call
             def _stub(op, name, args, kwargs):
-                return (0, args[0] + 1)
+                return args[0] + 1
             stubbed_call = types.FunctionType(call.__code__, dict(_ns, _raw=_stub), 'call')
             def inc(i):
                 return i + 1
@@ -91,7 +91,7 @@ public class UpcallPartsBench {
             def raw(n):
                 t = 0
                 for i in range(n):
-                    t += _raw(_OP_CALL, 'bench.inc', (i,), None)[1]
+                    t += _raw(_OP_CALL, 'bench.inc', (i,), None)
                 return t
             def wrapper(n):
                 t = 0
@@ -101,7 +101,7 @@ public class UpcallPartsBench {
             def stub(n):
                 t = 0
                 for i in range(n):
-                    t += _stub(_OP_CALL, 'bench.inc', (i,), None)[1]
+                    t += _stub(_OP_CALL, 'bench.inc', (i,), None)
                 return t
             def loop(n):
                 t = 0
