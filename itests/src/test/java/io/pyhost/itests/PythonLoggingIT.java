@@ -43,16 +43,18 @@ public class PythonLoggingIT extends PyhostTestSupport {
                         + "    {}['missing']\n"
                         + "except KeyError:\n"
                         + "    log.exception('failed " + tag + "')\n"
-                        + "print('printed " + tag + "')");
+                        + "import sys\n"
+                        + "print('printed " + tag + "', file=sys.stderr)");
                 LogEntry warning = await(reader, "python.it.app", "careful " + tag);
                 assertEquals(LogLevel.WARN, warning.getLogLevel());
                 assertTrue(warning.getMessage(), warning.getMessage().contains("[context " + context.id() + " (" + mode + ")]"));
                 LogEntry failed = await(reader, "python.it.app", "failed " + tag);
                 assertEquals(LogLevel.ERROR, failed.getLogLevel());
                 assertTrue(failed.getMessage(), failed.getMessage().contains("KeyError: 'missing'"));
+                // stderr lines are WARN; stdout lines are INFO, below Felix Log's default level (WARN) unless configured
                 LogEntry printed = await(reader, "python.output", "printed " + tag);
-                assertEquals(LogLevel.INFO, printed.getLogLevel());
-                assertTrue(printed.getMessage(), printed.getMessage().contains("stdout]"));
+                assertEquals(LogLevel.WARN, printed.getLogLevel());
+                assertTrue(printed.getMessage(), printed.getMessage().contains("[context " + context.id() + " (" + mode + ") stderr]"));
             }
         });
     }

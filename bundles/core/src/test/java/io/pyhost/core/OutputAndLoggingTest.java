@@ -165,6 +165,31 @@ public class OutputAndLoggingTest extends EngineTest {
         }
     }
 
+    /**
+     * The main interpreter outlives a core restart, and the new core's pyhost module is installed
+     * again in it: the logging hooks of the two never ask each other forever (a RecursionError on
+     * `import logging` was seen), and handlers and basicConfig wrappers are replaced, not stacked.
+     */
+    @Test
+    public void aSecondPyhostModuleInTheSameInterpreterNeitherRecursesNorStacksHandlers() {
+        try (PyContext context = EmbeddedPython.create(engine, ContextOptions.mode("subinterp").withSandbox(false))) {
+            context.exec("""
+                    import sys
+                    hook = next(f for f in sys.meta_path if getattr(f, '_pyhost_logging_hook', False))
+                    class EarlierCoresHook(hook):
+                        pass
+                    sys.meta_path.insert(0, EarlierCoresHook)
+                    import logging
+                    import pyhost
+                    install = pyhost.call.__globals__['_install_log_handler']
+                    install(logging)
+                    install(logging)
+                    """);
+            assertEquals(1L, context.eval("sum(type(h).__name__ == 'PyhostHandler' for h in logging.root.handlers)"));
+            assertEquals("logging", context.eval("logging._pyhost_original_basicConfig.__module__"));
+        }
+    }
+
     private LogRecord find(String logger, String text) {
         long deadline = System.nanoTime() + 5_000_000_000L;
         while (System.nanoTime() < deadline) {

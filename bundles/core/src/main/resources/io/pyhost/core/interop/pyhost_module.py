@@ -301,8 +301,13 @@ def _install_log_handler(logging):
             except Exception:
                 self.handleError(record)
 
+    # An earlier pyhost core (before a core restart or refresh, the main interpreter lives on) left
+    # its handler and its basicConfig wrapper: both are replaced, never stacked.
+    for old in [h for h in logging.root.handlers if type(h).__name__ == 'PyhostHandler']:
+        logging.root.removeHandler(old)
+    original = getattr(logging, '_pyhost_original_basicConfig', logging.basicConfig)
+    logging._pyhost_original_basicConfig = original
     handler = PyhostHandler(logging.NOTSET)
-    original = logging.basicConfig
 
     def basicConfig(**kwargs):
         root = logging.root
@@ -336,13 +341,15 @@ class _WhenLoggingLoads:
     """Installs the log handler when `logging` is first imported (importing it up front would
     cost every interpreter its import time)."""
 
+    _pyhost_logging_hook = True
+
     @classmethod
     def find_spec(cls, name, path=None, target=None):
         if name != 'logging':
             return None
         for finder in sys.meta_path:
-            if finder is cls or not hasattr(finder, 'find_spec'):
-                continue
+            if getattr(finder, '_pyhost_logging_hook', False) or not hasattr(finder, 'find_spec'):
+                continue  # this hook, or one an earlier pyhost core left (they would ask each other forever)
             spec = finder.find_spec(name, path, target)
             if spec is not None:
                 if spec.loader is not None and hasattr(spec.loader, 'exec_module'):
@@ -351,6 +358,7 @@ class _WhenLoggingLoads:
         return None
 
 
+sys.meta_path[:] = [f for f in sys.meta_path if not getattr(f, '_pyhost_logging_hook', False)]
 if 'logging' in sys.modules:
     _install_log_handler(sys.modules['logging'])
 else:
