@@ -648,7 +648,8 @@ public class AdversaryTest extends EngineTest {
     @Test
     public void overdueContextRefusesUntimedCallsAndTimedCallsWaitWithinTheirTimeout() throws Exception {
         try (PyContext context = EmbeddedPython.create(engine, "subinterp")) {
-            assertThrows(PyException.class, () -> context.eval("__import__('re').match(r'(a+)+$', 'a' * 26 + 'b')", null, Duration.ofMillis(200)));
+            // 28: a few seconds of C on any machine here (26 ended within the 1.5 s below on a quiet one)
+            assertThrows(PyException.class, () -> context.eval("__import__('re').match(r'(a+)+$', 'a' * 28 + 'b')", null, Duration.ofMillis(200)));
             Thread.sleep(1300);
             assertThrows(ContextBusyException.class, () -> context.eval("1"));
             awaitIdle(context, Duration.ofSeconds(30));
