@@ -144,4 +144,13 @@ public class AsyncCallsTest extends EngineTest {
             assertThrows(IllegalStateException.class, () -> context.evalAsync("1"));
         }
     }
+
+    /** The default owngil context is sandboxed: asyncio still imports and its loop still runs there. */
+    @Test
+    public void coroutinesRunInASandboxedContext() throws Exception {
+        try (PyContext context = EmbeddedPython.create(engine, "owngil")) {
+            context.exec("import asyncio\nasync def later(x):\n    await asyncio.sleep(0.01)\n    return x");
+            assertEquals("sandboxed", context.callAsync(null, "later", List.of("sandboxed"), null).get(20, TimeUnit.SECONDS));
+        }
+    }
 }
