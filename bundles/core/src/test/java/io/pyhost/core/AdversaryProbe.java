@@ -68,6 +68,7 @@ public final class AdversaryProbe {
                 case "closeWith" -> closeWith(engine, args[1], args[2], Integer.parseInt(args[3]));
                 case "currentFramesAcrossInterpreters" -> currentFramesAcrossInterpreters(engine);
                 case "upcallAtTheDeepestPoint" -> upcallAtTheDeepestPoint(engine, args[1]);
+                case "outputAtTheDeepestPoint" -> outputAtTheDeepestPoint(engine, args[1]);
                 case "rawBadArguments" -> rawBadArguments(engine, args[1]);
                 case "hostileJavaException" -> hostileJavaException(engine, args[1]);
                 case "unguardedThreadUpcall" -> unguardedThreadUpcall(engine, args[1], args[2]);
@@ -129,6 +130,52 @@ public final class AdversaryProbe {
         long hits = (Long) context.eval("len(hits)");
         if (hits < 1000) {
             throw new AssertionError(mode + ": only " + hits + " upcalls ran");
+        }
+    }
+
+    /**
+     * print() and logging at every level of a C recursion down to CPython's limit and from __del__
+     * during a deep deallocation, on the call's thread and in a Python thread: each line and record
+     * goes to Java through an upcall, which must find its stack; the lines reach the sink.
+     */
+    private static void outputAtTheDeepestPoint(ContextEngine engine, String mode) throws Exception {
+        java.util.concurrent.atomic.AtomicLong lines = new java.util.concurrent.atomic.AtomicLong();
+        PyContext context = EmbeddedPython.create(engine, ContextOptions.mode(mode).withSandbox(false)
+                .withOutput(line -> lines.incrementAndGet()));
+        context.exec("""
+                import sys, threading, logging
+                sys.setrecursionlimit(10**6)
+                log = logging.getLogger('probe')
+                class Deep:
+                    def __getattr__(self, name):
+                        try:
+                            print('deep')
+                            log.warning('deep')
+                        except RecursionError:
+                            pass
+                        return getattr(self, name)
+                class Prints:
+                    def __del__(self):
+                        try:
+                            print('freed')
+                        except RecursionError:
+                            pass
+                def run():
+                    try:
+                        Deep().x
+                    except RecursionError:
+                        pass
+                    nested = []
+                    for _ in range(10**5):
+                        nested = [nested, Prints()]
+                    del nested
+                run()
+                t = threading.Thread(target=run)
+                t.start()
+                t.join()
+                """);
+        if (lines.get() < 1000) {
+            throw new AssertionError(mode + ": only " + lines.get() + " lines reached the sink");
         }
     }
 

@@ -82,6 +82,14 @@ public class AdversaryTest extends EngineTest {
         }
     }
 
+    /** print() and logging (each an upcall) at CPython's deepest recursion and from __del__, in every mode and thread kind. */
+    @Test
+    public void outputAndLoggingAtTheDeepestRecursionNeverCrashTheJvm() throws Exception {
+        for (String mode : EmbeddedPython.MODES) {
+            assertProbeHolds("outputAtTheDeepestPoint", mode);
+        }
+    }
+
     /** sys._current_frames() reaches other interpreters' frames without their GIL (heap corruption): refused everywhere. */
     @Test
     public void crossInterpreterFrameIntrospectionIsRefused() throws Exception {
