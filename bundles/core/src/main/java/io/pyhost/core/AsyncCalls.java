@@ -264,7 +264,9 @@ final class AsyncCalls {
             Py_DecRef(state);
             state = null;
         }
-        failAll(new IllegalStateException(context.describe() + " was closed before the asynchronous call ended"));
+        // completing runs the application's callbacks: never under the GIL (one calling a worker context would wait for it)
+        IllegalStateException closed = new IllegalStateException(context.describe() + " was closed before the asynchronous call ended");
+        Thread.ofVirtual().name("pyhost-async-closed-" + context.id()).start(() -> failAll(closed));
     }
 
     private void failAll(RuntimeException why) {
