@@ -57,6 +57,24 @@ public final class Values {
         return toJava(object, 0, new HashSet<>());
     }
 
+    /**
+     * The items of an exact tuple (an argument tuple), each converted on its own: no list or
+     * cycle-tracking set is made for the tuple itself (a tuple holds its items; any cycle through
+     * it passes through a mutable container, which its own conversion detects). Anything else is
+     * converted as {@link #toJava(MemorySegment)} does.
+     */
+    public static Object items(MemorySegment object) {
+        if (typeOf(object).address() != PyTuple_Type.address()) {
+            return toJava(object);
+        }
+        long n = PyTuple_Size(object);
+        List<Object> out = new ArrayList<>((int) Math.min(n, 1 << 20));
+        for (long i = 0; i < n; i++) {
+            out.add(toJava(PyTuple_GetItem(object, i))); // borrowed from the tuple, which the caller holds
+        }
+        return out;
+    }
+
     private static Object toJava(MemorySegment o, int depth, Set<Long> path) {
         if (o.address() == Py_None.address()) {
             return null;

@@ -68,6 +68,9 @@ public final class PyhostModule {
     private static final ThreadLocal<Set<PythonInterpreter>> READY =
             ThreadLocal.withInitial(() -> Collections.newSetFromMap(new WeakHashMap<>()));
 
+    /** Counts OP_CALL upcalls (racy across threads, which is fine: it only spaces out the draining). */
+    private static int upcalls;
+
     /** Hosts of registrations made on threads that run no context call (a sub-interpreter's Python threads). */
     private static final Map<PythonInterpreter, PythonHost> INTERPRETER_HOSTS = new ConcurrentHashMap<>();
 
@@ -255,7 +258,9 @@ public final class PyhostModule {
                 return fail(PyExc_TypeError, "pyhost: operation " + op + " takes " + ARITY[(int) op] + " arguments, not " + count);
             }
             PythonInterpreter in = here();
-            if (in != null && op != OP_GUARD) {
+            if (in != null && op != OP_GUARD && (op != OP_CALL || (++upcalls & 63) == 0)) {
+                // what Python dropped or queued is taken at each context call (keepImportable); a
+                // long loop of pyhost.call takes it every 64th upcall, so the hot path stays light
                 JavaObjects.INSTANCE.drain(in);
                 drainPending(in);
             }
@@ -309,7 +314,7 @@ public final class PyhostModule {
         if (!(Values.toJava(PyTuple_GetItem(args, 1)) instanceof String name)) {
             return fail(PyExc_TypeError, "pyhost: the function name must be a str");
         }
-        if (!(Values.toJava(PyTuple_GetItem(args, 2)) instanceof List<?> positionalIn)) {
+        if (!(Values.items(PyTuple_GetItem(args, 2)) instanceof List<?> positionalIn)) {
             return fail(PyExc_TypeError, "pyhost: the positional arguments must be a tuple");
         }
         Object keywordsIn = Values.toJava(PyTuple_GetItem(args, 3)); // None when there are none (no dict to walk)
