@@ -113,7 +113,7 @@ final class AsyncCalls {
     }
 
     private static boolean awaitable(PythonInterpreter in, InflightCall call, MemorySegment value) {
-        MemorySegment answer = callHelper(in, call, "is_awaitable", value);
+        MemorySegment answer = in.callHelper("is_awaitable", call, value);
         try {
             return answer.address() == Py_True.address();
         } finally {
@@ -279,14 +279,6 @@ final class AsyncCalls {
     }
 
     // ---- C API helpers ----
-
-    private static MemorySegment callHelper(PythonInterpreter in, InflightCall call, String helper, MemorySegment arg) {
-        MemorySegment result = Values.callWithObjects(in.helper(helper), arg);
-        if (result.address() == 0) {
-            throw PyErrors.fetch(in, call);
-        }
-        return result;
-    }
 
     /** {@code state.name(*args)}: a new reference; a Python exception is thrown as PyException. */
     private MemorySegment callMethod(PythonInterpreter in, InflightCall call, String name, MemorySegment... args) {

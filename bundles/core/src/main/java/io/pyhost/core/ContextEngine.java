@@ -224,7 +224,7 @@ public final class ContextEngine {
         io.pyhost.core.interop.PyhostModule.ensure(in); // `import pyhost` works from the preload on
         MemorySegment image = in.isMain() ? mainImage(in, snapshot) : buildImage(in, snapshot, subPreloadHost(in));
         try {
-            return callHelper(in, "copy_namespace", image);
+            return in.callHelper("copy_namespace", null, image);
         } finally {
             Py_DecRef(image);
         }
@@ -323,14 +323,6 @@ public final class ContextEngine {
             throw PyErrors.fetch(in, null);
         }
         return image;
-    }
-
-    private static MemorySegment callHelper(PythonInterpreter in, String helper, MemorySegment arg) {
-        MemorySegment result = Values.callWithObjects(in.helper(helper), arg);
-        if (result.address() == 0) {
-            throw PyErrors.fetch(in, null);
-        }
-        return result;
     }
 
     /**

@@ -43,8 +43,7 @@ final class PreloadHost implements PythonHost {
         try {
             return interpreter.call(call, timeout.get(), in -> {
                 // like a context's call: the thread may call Java from here (pyhost.call in the service method)
-                io.pyhost.core.interop.PyhostModule.prepareThread(in);
-                io.pyhost.core.interop.PyhostModule.keepImportable(in);
+                io.pyhost.core.interop.PyhostModule.beforeCall(in);
                 try {
                     return PythonHost.with(this, () -> work.run(in));
                 } catch (Values.ConversionException e) {

@@ -479,8 +479,7 @@ final class PythonContext implements PyContext, io.pyhost.core.interop.PythonHos
 
     private <T> T runTask(PythonInterpreter in, InflightCall call, ContextTask<T> task) {
         calls.incrementAndGet();
-        io.pyhost.core.interop.PyhostModule.prepareThread(in); // once per thread: its Python may call Java
-        io.pyhost.core.interop.PyhostModule.keepImportable(in);
+        io.pyhost.core.interop.PyhostModule.beforeCall(in); // its Python may call Java; pyhost stays importable
         if (!handlesToRelease.isEmpty()) {
             releaseQueuedHandles();
         }

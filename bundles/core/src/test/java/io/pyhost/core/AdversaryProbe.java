@@ -96,21 +96,34 @@ public final class AdversaryProbe {
         io.pyhost.core.interop.FunctionRegistry.shared().add(
                 new io.pyhost.core.interop.FunctionRegistry.Entry("probe.ping", (a, k) -> 1L, 0, 1));
         PyContext context = EmbeddedPython.create(engine, ContextOptions.mode(mode).withSandbox(false));
-        context.exec("""
-                import sys, threading, pyhost
+        context.exec("import pyhost\nhits = []\n" + deepest("hits.append(pyhost.call('probe.ping'))",
+                "hits.append(pyhost.call('probe.ping'))"));
+        long hits = (Long) context.eval("len(hits)");
+        if (hits < 1000) {
+            throw new AssertionError(mode + ": only " + hits + " upcalls ran");
+        }
+    }
+
+    /**
+     * Python that runs {@code atEveryLevel} at each level of a recursion down to CPython's limit
+     * (through {@code __getattr__}) and {@code whenFreed} in {@code __del__} while a 10^5-deep
+     * structure is freed, on the call's thread and then in a Python thread.
+     */
+    private static String deepest(String atEveryLevel, String whenFreed) {
+        return """
+                import sys, threading
                 sys.setrecursionlimit(10**6)
-                hits = []
                 class Deep:
                     def __getattr__(self, name):
                         try:
-                            hits.append(pyhost.call('probe.ping'))
+                            %s
                         except RecursionError:
                             pass
                         return getattr(self, name)
-                class Calls:
+                class Freed:
                     def __del__(self):
                         try:
-                            hits.append(pyhost.call('probe.ping'))
+                            %s
                         except RecursionError:
                             pass
                 def run():
@@ -120,17 +133,13 @@ public final class AdversaryProbe {
                         pass
                     nested = []
                     for _ in range(10**5):
-                        nested = [nested, Calls()]
+                        nested = [nested, Freed()]
                     del nested
                 run()
                 t = threading.Thread(target=run)
                 t.start()
                 t.join()
-                """);
-        long hits = (Long) context.eval("len(hits)");
-        if (hits < 1000) {
-            throw new AssertionError(mode + ": only " + hits + " upcalls ran");
-        }
+                """.formatted(atEveryLevel, whenFreed);
     }
 
     /**
@@ -142,38 +151,8 @@ public final class AdversaryProbe {
         java.util.concurrent.atomic.AtomicLong lines = new java.util.concurrent.atomic.AtomicLong();
         PyContext context = EmbeddedPython.create(engine, ContextOptions.mode(mode).withSandbox(false)
                 .withOutput(line -> lines.incrementAndGet()));
-        context.exec("""
-                import sys, threading, logging
-                sys.setrecursionlimit(10**6)
-                log = logging.getLogger('probe')
-                class Deep:
-                    def __getattr__(self, name):
-                        try:
-                            print('deep')
-                            log.warning('deep')
-                        except RecursionError:
-                            pass
-                        return getattr(self, name)
-                class Prints:
-                    def __del__(self):
-                        try:
-                            print('freed')
-                        except RecursionError:
-                            pass
-                def run():
-                    try:
-                        Deep().x
-                    except RecursionError:
-                        pass
-                    nested = []
-                    for _ in range(10**5):
-                        nested = [nested, Prints()]
-                    del nested
-                run()
-                t = threading.Thread(target=run)
-                t.start()
-                t.join()
-                """);
+        context.exec("import logging\nlog = logging.getLogger('probe')\n" + deepest("print('deep'); log.warning('deep')",
+                "print('freed')"));
         if (lines.get() < 1000) {
             throw new AssertionError(mode + ": only " + lines.get() + " lines reached the sink");
         }

@@ -286,6 +286,18 @@ public abstract sealed class PythonInterpreter implements Interpreter permits Ma
         return attachments.get(key);
     }
 
+    /**
+     * {@code helper(*args)} (borrowed args): a new reference; a Python exception is thrown as
+     * {@link io.pyhost.api.PyException} (classified for {@code call}, which may be null). GIL held.
+     */
+    public final MemorySegment callHelper(String helper, InflightCall call, MemorySegment... args) {
+        MemorySegment result = Values.callWithObjects(helper(helper), args);
+        if (result.address() == 0) {
+            throw PyErrors.fetch(this, call);
+        }
+        return result;
+    }
+
     /** Keeps {@code ownedRef} under {@code key} (taking the reference). GIL held. */
     public final void attach(String key, MemorySegment ownedRef) {
         MemorySegment old = attachments.put(key, ownedRef);

@@ -155,6 +155,16 @@ public final class PyhostModule {
     }
 
     /**
+     * What every call into {@code in} does first, GIL held: prepares the thread for calls into
+     * Java ({@link #prepareThread}, once per thread) and keeps the module importable and its
+     * queues drained ({@link #keepImportable}).
+     */
+    public static void beforeCall(PythonInterpreter in) {
+        prepareThread(in);
+        keepImportable(in);
+    }
+
+    /**
      * Puts the module back into {@code sys.modules} if Python took it out or replaced it (in
      * worker mode one context could otherwise break or hijack {@code import pyhost} for all).
      * Two lookups per call; GIL held.
@@ -363,7 +373,7 @@ public final class PyhostModule {
         }
         List<JavaObjects.Lent> found = new java.util.ArrayList<>();
         Throwable[] failure = new Throwable[1];
-        in.outsidePython(() -> {
+        offGil(in, () -> {
             try {
                 for (var ref : ExportedServices.shared().find(typeName, (String) filter, millis, single)) {
                     try {
@@ -381,7 +391,6 @@ public final class PyhostModule {
             } catch (Throwable t) {
                 failure[0] = t;
             }
-            return null;
         });
         if (failure[0] != null) {
             found.forEach(l -> l.release().run());
@@ -427,14 +436,13 @@ public final class PyhostModule {
         PythonHost owner = host;
         Py_IncRef(object); // the registration's own reference, from here on
         Object[] outcome = new Object[2];
-        in.outsidePython(() -> {
+        offGil(in, () -> {
             try {
                 outcome[0] = PythonServices.shared().register(owner, (List<String>) list,
                         object, properties == null ? Map.of() : (Map<String, Object>) properties);
             } catch (Throwable t) {
                 outcome[1] = t;
             }
-            return null;
         });
         if (outcome[1] != null) {
             Py_DecRef(object);
@@ -461,15 +469,7 @@ public final class PyhostModule {
             return fail(PyExc_TypeError, "pyhost: output needs a flag and a list of lines");
         }
         PythonHost host = hostHere(in);
-        Runnable deliver = () -> list.forEach(line -> printed(host, toError, String.valueOf(line)));
-        if (in != null) {
-            in.outsidePython(() -> {
-                deliver.run(); // a sink is the application's code: never under the GIL
-                return null;
-            });
-        } else {
-            deliver.run();
-        }
+        offGil(in, () -> list.forEach(line -> printed(host, toError, String.valueOf(line)))); // a sink is application code
         return ok(Values.toPython(null));
     }
 
@@ -496,15 +496,7 @@ public final class PyhostModule {
             return fail(PyExc_TypeError, "pyhost: a log record needs a logger name, a level, a message, a traceback and an origin");
         }
         PythonHost host = hostHere(in);
-        Runnable deliver = () -> logged(host, fields);
-        if (in != null) {
-            in.outsidePython(() -> {
-                deliver.run();
-                return null;
-            });
-        } else {
-            deliver.run();
-        }
+        offGil(in, () -> logged(host, fields));
         return ok(Values.toPython(null));
     }
 
@@ -566,10 +558,7 @@ public final class PyhostModule {
         Object token = Values.toJava(PyTuple_GetItem(args, 1));
         PythonServices.Registration r = token instanceof Long t ? PythonServices.shared().find(t) : null;
         if (r != null && in != null) {
-            in.outsidePython(() -> {
-                PythonServices.shared().unregister(r); // consumers are told synchronously: they may still call in
-                return null;
-            });
+            offGil(in, () -> PythonServices.shared().unregister(r)); // consumers are told synchronously: they may still call in
             PythonServices.shared().releaseUnregistered(r);
         }
         return ok(Values.toPython(null));
@@ -577,22 +566,22 @@ public final class PyhostModule {
 
     /**
      * Runs Java {@code work} with the GIL released (re-entry runs inline), copies its result into
-     * plain JDK types there, and answers Python: (0, value), or (1, type, message, token) for a
-     * Java exception.
+     * plain JDK types there, and answers Python with the value, or raises {@code pyhost.JavaError}
+     * for a Java exception.
      */
     private static MemorySegment answer(PythonInterpreter in, JavaWork work) {
         Object[] outcome = new Object[4]; // result, Java exception, its message, a result that cannot be converted
-        java.util.function.Supplier<Void> java = () -> {
+        Runnable java = () -> {
             Object result;
             try {
                 result = work.run();
             } catch (JavaMethods.NoSuchCall | JavaObjects.ServiceGone e) {
                 outcome[1] = e;
-                return null;
+                return;
             } catch (Throwable t) {
                 outcome[1] = t;
                 outcome[2] = messageOf(t); // user code too
-                return null;
+                return;
             }
             try {
                 // copied into plain JDK types here, with the GIL released: converting runs no user code
@@ -604,13 +593,8 @@ public final class PyhostModule {
                 outcome[1] = t;
                 outcome[2] = messageOf(t);
             }
-            return null;
         };
-        if (in != null) {
-            in.outsidePython(java); // the GIL is released while Java runs; re-entry runs inline
-        } else {
-            java.get();
-        }
+        offGil(in, java); // the GIL is released while Java runs; re-entry runs inline
         if (outcome[3] != null) {
             return fail(PyExc_TypeError, "pyhost: " + outcome[3]);
         }
@@ -630,6 +614,18 @@ public final class PyhostModule {
     @FunctionalInterface
     private interface JavaWork {
         Object run() throws Throwable;
+    }
+
+    /** Runs Java {@code work} from an upcall with {@code in}'s GIL released ({@code in} null: as it is). */
+    private static void offGil(PythonInterpreter in, Runnable work) {
+        if (in == null) {
+            work.run();
+            return;
+        }
+        in.outsidePython(() -> {
+            work.run();
+            return null;
+        });
     }
 
     /** Raises {@code pyhost.JavaError} for {@code t} (kept for the Java caller as the PyException's cause); returns NULL. */
