@@ -113,6 +113,127 @@ public class CoreRestartIT extends PyhostTestSupport {
         assertSameCPythonAndSeedExamplesPass("refresh: ");
     }
 
+    /**
+     * Issue 13 item 6: what a core leaves in the process (CPython lives on) is recognized and
+     * reused by the next core generation, not chained or leaked per class loader. Checked after
+     * five refreshes (each a new class loader), from Python in the main interpreter:
+     * <ul>
+     * <li>no allocator hook: the object and raw allocators are CPython's own functions (they lie
+     * in libpython, not in a JVM upcall stub). pyhost installs none (its memory cap polls);</li>
+     * <li>one wrapper around each thread start ({@code _pyhost_original} is the builtin), one
+     * logging handler, one meta path hook: wrappers replaced, never stacked;</li>
+     * <li>the main interpreter's thread states do not grow with the refreshes (the caller's own is
+     * taken over through PyGILState, lanes free theirs);</li>
+     * <li>a Python thread calls Java through the newest core; a function of a retired core's module
+     * raises {@code SystemError} (its upcall stub is retired) instead of running old code.</li>
+     * </ul>
+     */
+    @Test
+    public void fiveRefreshesLeaveOneOfEachProcessWideThingAndRetireTheOldUpcalls() throws Exception {
+        String stash = uniqueModuleName("old_call");
+        int threadStatesBefore;
+        try (PyContext ctx = create(io.pyhost.api.ContextOptions.mode(ContextFactory.WORKER).withSandbox(false))) {
+            ctx.exec(PROCESS_PROBES);
+            threadStatesBefore = ((Number) ctx.eval("main_thread_states()")).intValue();
+            ctx.exec("import pyhost; setattr(sys, " + pyString(stash) + ", pyhost.call)");
+        }
+        for (int round = 1; round <= RESTARTS; round++) {
+            FrameworkWiring wiring = bundleContext.getBundle(0).adapt(FrameworkWiring.class);
+            CompletableFuture<FrameworkEvent> refreshed = new CompletableFuture<>();
+            wiring.refreshBundles(List.of(core), refreshed::complete);
+            FrameworkEvent event = refreshed.get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+            assertEquals("refresh " + round + ": " + event.getThrowable(), FrameworkEvent.PACKAGES_REFRESHED, event.getType());
+            rebind("refresh " + round + ": ");
+            try (PyContext ctx = create(ContextFactory.WORKER)) { // each generation installs its module in main
+                assertEquals(2L, ctx.eval("1 + 1"));
+            }
+        }
+        var function = bundleContext.registerService(io.pyhost.api.PyFunction.class, (args, kwargs) -> "java " + args.get(0),
+                new java.util.Hashtable<>(java.util.Map.of(io.pyhost.api.PyFunction.NAME, "it.refresh.echo")));
+        try (PyContext ctx = create(io.pyhost.api.ContextOptions.mode(ContextFactory.WORKER).withSandbox(false))) {
+            ctx.exec(PROCESS_PROBES);
+            assertEquals("the allocators are CPython's own", List.of("libpython", "libpython"), ctx.eval("allocator_owners()"));
+            assertEquals("one wrapper per thread start, around the builtin", List.of(1L, 1L, 1L), ctx.eval("wrapper_depths()"));
+            assertEquals("one pyhost logging handler and at most one meta path hook", List.of(1L, true),
+                    ctx.eval("logging_hooks()"));
+            int threadStatesAfter = ((Number) ctx.eval("main_thread_states()")).intValue();
+            assertTrue("thread states of main before " + threadStatesBefore + ", after " + RESTARTS + " refreshes "
+                    + threadStatesAfter, threadStatesAfter < threadStatesBefore + RESTARTS);
+            assertEquals("a Python thread calls Java through the newest core", "java thread", ctx.eval("from_a_thread()"));
+            assertEquals("the retired core's pyhost.call", "SystemError",
+                    ctx.eval("retired_call(getattr(sys, " + pyString(stash) + "))"));
+            assertEquals("the context answers after that", 3L, ctx.eval("1 + 2"));
+        } finally {
+            function.unregister();
+        }
+    }
+
+    /** Python probes of process-wide state (main interpreter; ctypes, so no sandbox). */
+    private static final String PROCESS_PROBES = """
+            import ctypes, sys, threading, _thread
+
+            def main_thread_states():
+                api = ctypes.pythonapi
+                for f in (api.PyInterpreterState_Main, api.PyInterpreterState_ThreadHead, api.PyThreadState_Next):
+                    f.restype = ctypes.c_void_p
+                api.PyInterpreterState_ThreadHead.argtypes = [ctypes.c_void_p]
+                api.PyThreadState_Next.argtypes = [ctypes.c_void_p]
+                n, t = 0, api.PyInterpreterState_ThreadHead(api.PyInterpreterState_Main())
+                while t:
+                    n, t = n + 1, api.PyThreadState_Next(t)
+                return n
+
+            class Allocator(ctypes.Structure):
+                _fields_ = [(name, ctypes.c_void_p) for name in ('ctx', 'malloc', 'calloc', 'realloc', 'free')]
+
+            def allocator_owners():
+                maps = []
+                with open('/proc/self/maps') as f:
+                    for line in f:
+                        parts = line.split()
+                        lo, hi = (int(x, 16) for x in parts[0].split('-'))
+                        maps.append((lo, hi, parts[5] if len(parts) > 5 else ''))
+                owners = []
+                for domain in (0, 2):  # PYMEM_DOMAIN_RAW, PYMEM_DOMAIN_OBJ
+                    a = Allocator()
+                    ctypes.pythonapi.PyMem_GetAllocator(ctypes.c_int(domain), ctypes.byref(a))
+                    path = next((p for lo, hi, p in maps if lo <= a.malloc < hi), '?')
+                    owners.append('libpython' if 'libpython' in path else path)
+                return owners
+
+            def depth(f):
+                n = 0
+                while hasattr(f, '_pyhost_original'):
+                    n, f = n + 1, f._pyhost_original
+                assert type(f).__name__ == 'builtin_function_or_method', f
+                return n
+
+            def wrapper_depths():
+                return [depth(_thread.start_new_thread), depth(_thread.start_joinable_thread),
+                        depth(threading._start_joinable_thread)]
+
+            def logging_hooks():
+                import logging
+                handlers = [h for h in logging.root.handlers if type(h).__name__ == 'PyhostHandler']
+                hooks = [f for f in sys.meta_path if getattr(f, '_pyhost_logging_hook', False)]
+                return [len(handlers), len(hooks) <= 1]
+
+            def from_a_thread():
+                import pyhost
+                out = []
+                t = threading.Thread(target=lambda: out.append(pyhost.call('it.refresh.echo', 'thread')))
+                t.start()
+                t.join(10)
+                return out[0] if out else 'no answer'
+
+            def retired_call(old):
+                try:
+                    old('it.refresh.echo', 'old')
+                except BaseException as e:
+                    return type(e).__name__
+                return 'it answered'
+            """;
+
     // ------------------------------------------------------------------ helpers
 
     /** Two contexts of each mode, each holding {@code ROUND}. */

@@ -58,6 +58,7 @@ public final class PythonContextFactory implements ContextFactory {
     private final ContextEngine engine;
     private Map<String, Integer> warmPoolSizes = Map.of(); // guarded by lock
     private boolean deactivated;                            // guarded by lock
+    private final PythonRuntime runtime;
     private final org.osgi.framework.BundleContext bundleContext; // for Python's service lookups; never given to Python
 
     @Activate
@@ -67,7 +68,7 @@ public final class PythonContextFactory implements ContextFactory {
         this.bundleContext = bundleContext;
         io.pyhost.core.interop.PythonServices.shared().bind(bundleContext);
         io.pyhost.core.interop.PythonLog.bind(bundleContext);
-        PythonRuntime runtime = PythonRuntime.start(distribution.home(), distribution.library());
+        this.runtime = PythonRuntime.start(distribution.home(), distribution.library());
         this.engine = new ContextEngine(runtime, preload, null);
         modified(config);
         LOG.log(Level.INFO, "pyhost: CPython {0} ({1}, {2}) ready in {3} ms", runtime.pythonVersion(), distribution.source(),
@@ -230,6 +231,7 @@ public final class PythonContextFactory implements ContextFactory {
         io.pyhost.core.interop.ExportedServices.shared().unbind();
         io.pyhost.core.interop.PythonServices.shared().unbind();
         io.pyhost.core.interop.PythonLog.bind(null);
+        io.pyhost.core.interop.PyhostModule.retire(runtime.main(), io.pyhost.core.bridge.SubInterpreter.CLOSE_BOUND);
         PythonRuntime.release();
         LOG.log(Level.INFO, "pyhost: core stopped; CPython stays initialized for the next start");
     }

@@ -184,6 +184,15 @@ public final class CApi {
     public static MemorySegment PyThreadState_New(MemorySegment a0) {
         try { return (MemorySegment) H_PyThreadState_New.invokeExact(a0); } catch (Throwable t) { throw fail("PyThreadState_New", t); }
     }
+    private static final MethodHandle H_PyThreadState_GetInterpreter = required("PyThreadState_GetInterpreter", FunctionDescriptor.of(ValueLayout.ADDRESS, ValueLayout.ADDRESS));
+    public static MemorySegment PyThreadState_GetInterpreter(MemorySegment tstate) {
+        try { return (MemorySegment) H_PyThreadState_GetInterpreter.invokeExact(tstate); } catch (Throwable t) { throw fail("PyThreadState_GetInterpreter", t); }
+    }
+    private static final MethodHandle H_PyThreadState_GetUnchecked = required("PyThreadState_GetUnchecked", FunctionDescriptor.of(ValueLayout.ADDRESS));
+    /** The thread state attached on this thread, or NULL; needs no GIL (3.13+). */
+    public static MemorySegment PyThreadState_GetUnchecked() {
+        try { return (MemorySegment) H_PyThreadState_GetUnchecked.invokeExact(); } catch (Throwable t) { throw fail("PyThreadState_GetUnchecked", t); }
+    }
     private static final MethodHandle H_PyThreadState_Clear = required("PyThreadState_Clear", FunctionDescriptor.ofVoid(ValueLayout.ADDRESS));
     public static void PyThreadState_Clear(MemorySegment a0) {
         try { H_PyThreadState_Clear.invokeExact(a0); } catch (Throwable t) { throw fail("PyThreadState_Clear", t); }

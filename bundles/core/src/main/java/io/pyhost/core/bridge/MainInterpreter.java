@@ -19,7 +19,9 @@ public final class MainInterpreter extends PythonInterpreter {
 
     /**
      * Shared by every runtime this class loader starts: a core bundle that stops and starts
-     * again finds its callers' thread states still there instead of leaking one per thread.
+     * again finds its callers' thread states still there instead of leaking one per thread; a
+     * refreshed core (a new class loader) takes them over through PyGILState
+     * ({@code ThreadStates.leftBehind}).
      */
     private static ThreadStates sharedThreadStates;
 

@@ -50,8 +50,11 @@ final class ThreadStates {
         }
         Slot slot = current.get();
         if (slot == null) {
-            // PyThreadState_New needs no GIL; the first one made on a thread is also its PyGILState one.
-            MemorySegment tstate = PyThreadState_New(interpreter);
+            MemorySegment tstate = leftBehind();
+            if (tstate == null) {
+                // PyThreadState_New needs no GIL; the first one made on a thread is also its PyGILState one.
+                tstate = PyThreadState_New(interpreter);
+            }
             if (tstate.address() == 0) {
                 throw new IllegalStateException("PyThreadState_New failed (out of memory)");
             }
@@ -69,6 +72,22 @@ final class ThreadStates {
         PyEval_RestoreThread(slot.tstate);
         slot.attached = true;
         return slot.ident;
+    }
+
+    /**
+     * The thread state an earlier pyhost core (before a restart or refresh, in another class
+     * loader) made for this thread in this interpreter, found as the thread's PyGILState one: it
+     * is taken over instead of making a second one per core generation. Null when there is none,
+     * or when it is attached right now (this thread is inside Python already; taking it would
+     * deadlock, and making a new one is what the re-entrance check then refuses anyway).
+     */
+    private MemorySegment leftBehind() {
+        MemorySegment bound = PyGILState_GetThisThreadState();
+        if (bound.address() == 0 || PyThreadState_GetUnchecked().address() != 0
+                || PyThreadState_GetInterpreter(bound).address() != interpreter.address()) {
+            return null;
+        }
+        return bound;
     }
 
     /** Releases the GIL taken by {@link #attach()}. */

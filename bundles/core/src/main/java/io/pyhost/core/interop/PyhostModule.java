@@ -1,6 +1,7 @@
 package io.pyhost.core.interop;
 
 import static io.pyhost.core.bridge.CApi.*;
+import static java.lang.foreign.MemoryLayout.PathElement.groupElement;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
@@ -32,7 +33,7 @@ import io.pyhost.core.bridge.Values;
  * between interpreters: each gets its own module, classes and functions.
  *
  * <p>Its one way into Java is {@code _raw(op, ...)}, a builtin whose C function is an FFM
- * upcall stub (one per class loader, process-wide memory). The stub must never let an
+ * upcall stub (one per class loader, process-wide memory; see {@link #retire}). The stub must never let an
  * exception escape (that ends the JVM) and must only run on threads whose stack CPython keeps
  * {@link StackGuard#RESERVE} clear of (docs/interop-design.md): the Python side checks that
  * the thread is ready before it calls {@code _raw}.
@@ -60,6 +61,21 @@ public final class PyhostModule {
     private static final StructLayout PY_METHOD_DEF = MemoryLayout.structLayout(
             ValueLayout.ADDRESS.withName("ml_name"), ValueLayout.ADDRESS.withName("ml_meth"),
             ValueLayout.JAVA_INT.withName("ml_flags"), MemoryLayout.paddingLayout(4), ValueLayout.ADDRESS.withName("ml_doc"));
+
+    /**
+     * What the upcall stub calls: {@link #raw} while this core runs, then {@link #RETIRED}. The stub
+     * reaches this class only through the call site, so once retired it holds nothing of this
+     * class loader, and a refreshed core's classes can be collected although CPython keeps the
+     * stub (and the definition below) for as long as the process lives.
+     */
+    private static final java.lang.invoke.MutableCallSite UPCALL = new java.lang.invoke.MutableCallSite(
+            MethodType.methodType(MemorySegment.class, MemorySegment.class, MemorySegment.class));
+    /**
+     * The target of a retired stub: NULL with no exception set, which CPython turns into a
+     * {@code SystemError} in the caller. JDK classes only: it pins no pyhost class loader.
+     */
+    private static final java.lang.invoke.MethodHandle RETIRED = MethodHandles.dropArguments(
+            MethodHandles.constant(MemorySegment.class, MemorySegment.NULL), 0, MemorySegment.class, MemorySegment.class);
 
     /** The method definition behind every interpreter's {@code _raw}; lives as long as the process. */
     private static final MemorySegment RAW_DEF = makeRawDef();
@@ -114,19 +130,47 @@ public final class PyhostModule {
     private static MemorySegment makeRawDef() {
         Arena forever = Arena.global(); // CPython keeps pointers to the definition and the stub
         try {
-            MemorySegment stub = Linker.nativeLinker().upcallStub(
-                    MethodHandles.lookup().findStatic(PyhostModule.class, "raw",
-                            MethodType.methodType(MemorySegment.class, MemorySegment.class, MemorySegment.class)),
+            UPCALL.setTarget(MethodHandles.lookup().findStatic(PyhostModule.class, "raw", UPCALL.type()));
+            MemorySegment stub = Linker.nativeLinker().upcallStub(UPCALL.dynamicInvoker(),
                     FunctionDescriptor.of(ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.ADDRESS), forever);
             MemorySegment def = forever.allocate(PY_METHOD_DEF);
-            def.set(ValueLayout.ADDRESS, 0, forever.allocateFrom("_raw"));
-            def.set(ValueLayout.ADDRESS, 8, stub);
-            def.set(ValueLayout.JAVA_INT, 16, METH_VARARGS);
-            def.set(ValueLayout.ADDRESS, 24, MemorySegment.NULL);
+            def.set(ValueLayout.ADDRESS, PY_METHOD_DEF.byteOffset(groupElement("ml_name")), forever.allocateFrom("_raw"));
+            def.set(ValueLayout.ADDRESS, PY_METHOD_DEF.byteOffset(groupElement("ml_meth")), stub);
+            def.set(ValueLayout.JAVA_INT, PY_METHOD_DEF.byteOffset(groupElement("ml_flags")), METH_VARARGS);
+            def.set(ValueLayout.ADDRESS, PY_METHOD_DEF.byteOffset(groupElement("ml_doc")), MemorySegment.NULL);
             return def;
         } catch (ReflectiveOperationException e) {
             throw new IllegalStateException("cannot make the pyhost module's upcall", e);
         }
+    }
+
+    /**
+     * Called once when this core stops, while CPython lives on for the next core (a restart or a
+     * refresh): in {@code main} it puts back what the module replaced (thread starts,
+     * {@code sys.stdout}/{@code stderr}, the logging hook and handler, {@code sys.modules['pyhost']};
+     * bounded by {@code bound}, C code may hold the GIL), then points the upcall stub at
+     * {@link #RETIRED}. A Python object of this core still held somewhere (a thread running in a
+     * sub-interpreter that could not be ended) then gets a {@code SystemError} from {@code _raw}
+     * instead of running this core's code. The next core's module replaces anything left
+     * (wrappers are found by {@code _pyhost_original}, never stacked).
+     */
+    public static void retire(PythonInterpreter main, java.time.Duration bound) {
+        try {
+            main.call(null, bound, in -> {
+                MemorySegment retire = in.attachment(NAMESPACE) == null ? MemorySegment.NULL : function(in, "_retire");
+                MemorySegment done = retire.address() == 0 ? MemorySegment.NULL : PyObject_CallObject(retire, MemorySegment.NULL);
+                if (done.address() == 0) {
+                    PyErr_Clear(); // nothing to undo, or Python refused: the next core replaces it all anyway
+                } else {
+                    Py_DecRef(done);
+                }
+                return null;
+            });
+        } catch (RuntimeException busy) {
+            // C code holds the main GIL past the bound: the next core's module replaces what is left
+        }
+        UPCALL.setTarget(RETIRED);
+        java.lang.invoke.MutableCallSite.syncAll(new java.lang.invoke.MutableCallSite[] {UPCALL});
     }
 
     /**

@@ -385,22 +385,53 @@ def _guarded(function):
     return pyhost_thread
 
 
+def _original(function):
+    """The function an earlier pyhost core wrapped (before a core restart or refresh: the main
+    interpreter lives on), so wrappers are replaced, never stacked."""
+    return getattr(function, '_pyhost_original', function)
+
+
 def _wrap_thread_starts():
-    start_new = _thread.start_new_thread
-    start_joinable = getattr(_thread, 'start_joinable_thread', None)
+    start_new = _original(_thread.start_new_thread)
+    start_joinable = _original(getattr(_thread, 'start_joinable_thread', None))
 
     def start_new_thread(function, args, kwargs=None):
         return start_new(_guarded(function), args, {} if kwargs is None else kwargs)
+    start_new_thread._pyhost_original = start_new
     _thread.start_new_thread = start_new_thread
     if hasattr(_thread, 'start_new'):
         _thread.start_new = start_new_thread
     if start_joinable is not None:
         def start_joinable_thread(function, handle=None, daemon=True):
             return start_joinable(_guarded(function), handle=handle, daemon=daemon)
+        start_joinable_thread._pyhost_original = start_joinable
         _thread.start_joinable_thread = start_joinable_thread
         threading = sys.modules.get('threading')  # it keeps its own reference to the original
-        if threading is not None and getattr(threading, '_start_joinable_thread', None) is start_joinable:
+        if threading is not None and _original(getattr(threading, '_start_joinable_thread', None)) is start_joinable:
             threading._start_joinable_thread = start_joinable_thread
+
+
+def _retire():
+    """Called by Java when this pyhost core stops while the interpreter lives on (the main
+    interpreter): puts back what this module replaced, so nothing of it runs any more."""
+    for name in ('start_new_thread', 'start_new', 'start_joinable_thread'):
+        if hasattr(_thread, name):
+            setattr(_thread, name, _original(getattr(_thread, name)))
+    threading = sys.modules.get('threading')
+    if threading is not None and hasattr(threading, '_start_joinable_thread'):
+        threading._start_joinable_thread = _original(threading._start_joinable_thread)
+    for name in ('stdout', 'stderr'):
+        if isinstance(getattr(sys, name), _Output):
+            setattr(sys, name, getattr(sys, '__' + name + '__'))
+    sys.meta_path[:] = [f for f in sys.meta_path if not getattr(f, '_pyhost_logging_hook', False)]
+    logging = sys.modules.get('logging')
+    if logging is not None:
+        for old in [h for h in logging.root.handlers if type(h).__name__ == 'PyhostHandler']:
+            logging.root.removeHandler(old)
+        if hasattr(logging, '_pyhost_original_basicConfig'):
+            logging.basicConfig = logging.__dict__.pop('_pyhost_original_basicConfig')
+    if sys.modules.get('pyhost') is module:
+        del sys.modules['pyhost']
 
 
 _wrap_thread_starts()
