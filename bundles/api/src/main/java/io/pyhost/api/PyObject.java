@@ -61,6 +61,18 @@ public interface PyObject extends AutoCloseable {
      */
     Stream<Object> stream();
 
+    /**
+     * The object's memory, without a copy, through Python's buffer protocol (a {@code bytes},
+     * {@code bytearray}, {@code memoryview}, {@code array.array}, a numpy array...). The Python
+     * buffer is held until the {@link PyBuffer} is closed, or its context closes; then its
+     * {@link PyBuffer#segment() segment} can no longer be read or written (its scope is closed).
+     *
+     * @throws PyException when the object does not support the buffer protocol ({@code TypeError})
+     * @throws IllegalArgumentException when its memory cannot be one segment: negative strides or
+     *         suboffsets (copy it first, e.g. {@code numpy.ascontiguousarray})
+     */
+    PyBuffer buffer();
+
     /** Releases the reference; idempotent. */
     @Override
     void close();

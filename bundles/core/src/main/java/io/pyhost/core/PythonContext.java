@@ -38,6 +38,7 @@ import io.pyhost.core.bridge.Values;
  * became busy.
  */
 final class PythonContext implements PyContext, io.pyhost.core.interop.PythonHost {
+    private static final System.Logger LOG = System.getLogger(PythonContext.class.getName());
     private static final AtomicLong IDS = new AtomicLong();
     /** How often a caller waiting for the permit looks whether the running call became overdue. */
     private static final long BUSY_CHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
@@ -399,6 +400,102 @@ final class PythonContext implements PyContext, io.pyhost.core.interop.PythonHos
         }
     }
 
+    // ---- memory shared without a copy (issue 14) ----
+
+    /** A memoryview over Java memory, lent to a call; {@code segment} keeps that memory reachable. */
+    private record SharedView(MemorySegment view, MemorySegment segment) { // view: pyhost's own reference
+    }
+
+    /** Views lent to the running call and the calls it re-entered; only the permit holder, GIL held. */
+    private final List<SharedView> sharedViews = new java.util.ArrayList<>();
+    /** Views Python still exported when their call ended (an array made from one was kept): retried at each call. */
+    private final List<SharedView> stillExported = new java.util.ArrayList<>();
+    /** Python buffers Java holds ({@link #exportBuffer}); released when closed, or at context close. */
+    private final Map<Long, PythonBuffer> buffers = new java.util.concurrent.ConcurrentHashMap<>();
+    private final java.util.Queue<PythonBuffer> buffersToRelease = new java.util.concurrent.ConcurrentLinkedQueue<>();
+
+    @Override
+    public MemorySegment shareMemory(MemorySegment segment) {
+        if (permitHolder != Thread.currentThread()) {
+            throw new IllegalArgumentException("a MemorySegment reaches Python only as an argument or local of a call of "
+                    + describe() + ", not on a thread Python started");
+        }
+        MemorySegment view = io.pyhost.core.bridge.SharedMemory.view(segment);
+        Py_IncRef(view); // pyhost's own reference: the view is released when the call ends, whoever else holds it
+        sharedViews.add(new SharedView(view, segment));
+        return view;
+    }
+
+    /** GIL held: releases the views lent since {@code mark}; false when Python still exports one of them. */
+    private boolean releaseSharedViews(int mark) {
+        boolean all = true;
+        for (int i = sharedViews.size() - 1; i >= mark; i--) {
+            SharedView shared = sharedViews.remove(i);
+            if (io.pyhost.core.bridge.SharedMemory.release(shared.view())) {
+                Py_DecRef(shared.view());
+            } else {
+                stillExported.add(shared);
+                all = false;
+            }
+        }
+        return all;
+    }
+
+    /** GIL held: releases the views whose exports have ended since. */
+    private void retryStillExported() {
+        stillExported.removeIf(shared -> {
+            if (!io.pyhost.core.bridge.SharedMemory.release(shared.view())) {
+                return false;
+            }
+            Py_DecRef(shared.view());
+            return true;
+        });
+    }
+
+    private IllegalStateException memoryKept() {
+        return new IllegalStateException("Python kept a buffer over the memory of a MemorySegment given to " + describe()
+                + " after the call ended (e.g. a numpy.frombuffer array stored): that memory is still in use by Python, so "
+                + "it must stay allocated until the object is gone; copy what Python keeps (bytes(view), numpy.array(view))");
+    }
+
+    /** {@link PythonObject#buffer()}: takes {@code self}'s buffer. GIL held, in a call of this context. */
+    PythonBuffer exportBuffer(MemorySegment self) {
+        io.pyhost.core.bridge.SharedMemory.Exported exported = io.pyhost.core.bridge.SharedMemory.acquire(self);
+        PythonBuffer buffer = new PythonBuffer(this, HANDLE_IDS.incrementAndGet(), exported);
+        buffers.put(buffer.id(), buffer);
+        return buffer;
+    }
+
+    /** A buffer closed by Java: its Python buffer is released at the start of the next call, or at close. */
+    void release(PythonBuffer buffer) {
+        if (buffers.remove(buffer.id()) != null) {
+            buffersToRelease.add(buffer);
+        }
+    }
+
+    /** GIL held: gives back the Python buffers Java closed. */
+    private void releaseClosedBuffers() {
+        for (PythonBuffer buffer; (buffer = buffersToRelease.poll()) != null; ) {
+            buffer.exported().release();
+        }
+    }
+
+    /** GIL held, at close: every buffer's segment is closed first, then its Python buffer released. */
+    private void releaseAllBuffers() {
+        for (PythonBuffer buffer : List.copyOf(buffers.values())) {
+            if (buffer.invalidate()) {
+                buffers.remove(buffer.id());
+                buffer.exported().release();
+            } // else a native call uses the segment right now: the Python buffer stays held (never freed under it)
+        }
+        releaseClosedBuffers();
+        retryStillExported();
+        if (!stillExported.isEmpty()) {
+            LOG.log(System.Logger.Level.WARNING, "pyhost: " + describe() + " closed while Python still used the memory of "
+                    + stillExported.size() + " MemorySegment(s) given to it; that memory must stay allocated");
+        }
+    }
+
     /** A call's work, with the call it is registered as. */
     interface ContextTask<T> {
         T run(PythonInterpreter in, InflightCall call);
@@ -483,12 +580,24 @@ final class PythonContext implements PyContext, io.pyhost.core.interop.PythonHos
         if (!handlesToRelease.isEmpty()) {
             releaseQueuedHandles();
         }
+        if (!buffersToRelease.isEmpty() || !stillExported.isEmpty()) {
+            releaseClosedBuffers();
+            retryStillExported();
+        }
+        int viewsBefore = sharedViews.size();
         boolean entered = sandboxThreads != null && Sandbox.enter(in, sandboxThreads);
         try {
-            return io.pyhost.core.interop.PythonHost.with(this, () -> task.run(in, call)); // it owns what its Python registers
+            T result = io.pyhost.core.interop.PythonHost.with(this, () -> task.run(in, call)); // it owns what its Python registers
+            if (sharedViews.size() > viewsBefore && !releaseSharedViews(viewsBefore)) {
+                throw memoryKept();
+            }
+            return result;
         } catch (Values.ConversionException e) {
             throw PyErrors.fetch(in, call); // before anything else calls into Python
         } finally {
+            if (sharedViews.size() > viewsBefore) {
+                releaseSharedViews(viewsBefore); // the call failed: its views go all the same
+            }
             if (entered) {
                 Sandbox.leave(in, sandboxThreads);
             }
@@ -519,6 +628,7 @@ final class PythonContext implements PyContext, io.pyhost.core.interop.PythonHos
     private void releaseGlobals() {
         if (globalsReleased.compareAndSet(false, true)) {
             releaseAllHandles();
+            releaseAllBuffers();
             async.release();
             io.pyhost.core.interop.PythonServices.shared().endAll(this);
             preloadHosts.forEach(io.pyhost.core.interop.PythonServices.shared()::endAll);

@@ -131,6 +131,11 @@ final class PythonObject implements PyObject, PythonHandle {
     }
 
     @Override
+    public io.pyhost.api.PyBuffer buffer() {
+        return run((in, call, self) -> context.exportBuffer(self));
+    }
+
+    @Override
     public void close() {
         if (closed.compareAndSet(false, true)) {
             context.release(id);

@@ -522,4 +522,28 @@ public final class CApi {
     public static MemorySegment PyLong_FromUnsignedLongLong(long a0) {
         try { return (MemorySegment) H_PyLong_FromUnsignedLongLong.invokeExact(a0); } catch (Throwable t) { throw fail("PyLong_FromUnsignedLongLong", t); }
     }
+
+    // ---- buffers (issue 14): memory shared between Java and Python without a copy ----
+
+    /** {@code Py_buffer} of CPython 3.12 to 3.14 (Include/pybuffer.h). */
+    public static final StructLayout PY_BUFFER = MemoryLayout.structLayout(
+            ValueLayout.ADDRESS.withName("buf"), ValueLayout.ADDRESS.withName("obj"),
+            ValueLayout.JAVA_LONG.withName("len"), ValueLayout.JAVA_LONG.withName("itemsize"),
+            ValueLayout.JAVA_INT.withName("readonly"), ValueLayout.JAVA_INT.withName("ndim"),
+            ValueLayout.ADDRESS.withName("format"), ValueLayout.ADDRESS.withName("shape"),
+            ValueLayout.ADDRESS.withName("strides"), ValueLayout.ADDRESS.withName("suboffsets"),
+            ValueLayout.ADDRESS.withName("internal"));
+    private static final MethodHandle H_PyMemoryView_FromMemory = required("PyMemoryView_FromMemory", FunctionDescriptor.of(ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT));
+    /** A memoryview over {@code size} bytes at {@code mem} that owns nothing; {@code flags}: PyBUF_READ or PyBUF_WRITE. */
+    public static MemorySegment PyMemoryView_FromMemory(MemorySegment mem, long size, int flags) {
+        try { return (MemorySegment) H_PyMemoryView_FromMemory.invokeExact(mem, size, flags); } catch (Throwable t) { throw fail("PyMemoryView_FromMemory", t); }
+    }
+    private static final MethodHandle H_PyObject_GetBuffer = required("PyObject_GetBuffer", FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.JAVA_INT));
+    public static int PyObject_GetBuffer(MemorySegment exporter, MemorySegment view, int flags) {
+        try { return (int) H_PyObject_GetBuffer.invokeExact(exporter, view, flags); } catch (Throwable t) { throw fail("PyObject_GetBuffer", t); }
+    }
+    private static final MethodHandle H_PyBuffer_Release = required("PyBuffer_Release", FunctionDescriptor.ofVoid(ValueLayout.ADDRESS));
+    public static void PyBuffer_Release(MemorySegment view) {
+        try { H_PyBuffer_Release.invokeExact(view); } catch (Throwable t) { throw fail("PyBuffer_Release", t); }
+    }
 }

@@ -30,7 +30,7 @@ import io.pyhost.core.bridge.Values;
  *
  * <p>Some objects are never lent: reflection ({@code Class}, {@code java.lang.reflect},
  * {@code java.lang.invoke}), class loaders, threads, processes, the runtime, modules, native
- * memory, and the OSGi framework's own objects ({@code BundleContext}, {@code Bundle}, ...) —
+ * memory (a {@code MemorySegment} becomes a {@code memoryview} for one call instead), and the OSGi framework's own objects ({@code BundleContext}, {@code Bundle}, ...) —
  * through any of them Python would reach past what was exported to it.
  */
 public final class JavaObjects implements Values.Foreign {
@@ -76,6 +76,13 @@ public final class JavaObjects implements Values.Foreign {
     public MemorySegment toPython(Object object) {
         if (object instanceof PythonHandle handle) {
             return handle.newReference(PythonHost.current()); // a PyObject: its own Python object
+        }
+        if (object instanceof MemorySegment segment) { // a memoryview over it, for the running call
+            PythonHost host = PythonHost.current();
+            if (host == null) {
+                throw new IllegalArgumentException("a MemorySegment reaches Python only as an argument or local of a context's call");
+            }
+            return host.shareMemory(segment);
         }
         PythonInterpreter in = PyhostModule.here();
         if (in == null) {

@@ -24,6 +24,15 @@ public interface PythonHost {
         PythonLog.output(describe(), error, line);
     }
 
+    /**
+     * A new reference to a {@code memoryview} over {@code segment} for the call running now (GIL
+     * held): released when that call ends. Only a context's call can take one.
+     */
+    default java.lang.foreign.MemorySegment shareMemory(java.lang.foreign.MemorySegment segment) {
+        throw new IllegalArgumentException("a MemorySegment reaches Python only as an argument or local of a context's call, not in "
+                + describe());
+    }
+
     /** The host whose code the current thread runs (a context's call, a preload), or null. */
     static PythonHost current() {
         return Hosts.CURRENT.get();
