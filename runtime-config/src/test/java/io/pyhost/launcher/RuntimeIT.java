@@ -45,6 +45,16 @@ public class RuntimeIT {
     }
 
     @Test
+    public void numpyAnswersInWorkerAndSubInterpretersSayWhyNot() throws Exception {
+        Run worker = headless("py:eval $code", "code=import numpy; numpy.arange(4).sum()");
+        assertEquals(worker.err(), 0, worker.status());
+        assertEquals("6", worker.out().strip());
+        Run owngil = headless("py:exec -m owngil $code", "code=import numpy");
+        assertEquals(owngil.err(), 1, owngil.status());
+        assertTrue(owngil.err(), owngil.err().contains("ImportError: numpy needs a worker context (mode \"worker\")"));
+    }
+
+    @Test
     public void aPythonExceptionPrintsTheTracebackAndExitsWithOne() throws Exception {
         Run run = headless("py:exec $code", "code=def f():\n    return 1 / 0\nf()");
         assertEquals(1, run.status());

@@ -1,8 +1,9 @@
 /**
  * What strategy bundles implement ({@link io.pyhost.spi.InterpreterStrategy}) and what they use
  * of core's CPython bridge ({@link io.pyhost.spi.Interpreters}), plus the Python distribution
- * service the {@code io.pyhost.python} bundle publishes ({@link io.pyhost.spi.PythonDistribution}).
+ * service the {@code io.pyhost.python} bundle publishes ({@link io.pyhost.spi.PythonDistribution}),
+ * and what package bundles publish ({@link io.pyhost.spi.PythonPackage}).
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.0.0")
+@org.osgi.annotation.versioning.Version("1.1.0")
 package io.pyhost.spi;

@@ -17,14 +17,18 @@ import org.osgi.annotation.bundle.Capability;
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.BundleEvent;
+import org.osgi.framework.ServiceReference;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.util.tracker.BundleTracker;
 import org.osgi.util.tracker.BundleTrackerCustomizer;
+import org.osgi.util.tracker.ServiceTracker;
+import org.osgi.util.tracker.ServiceTrackerCustomizer;
 
 import io.pyhost.api.RequirePreloadExtender;
+import io.pyhost.spi.PythonPackage;
 
 /**
  * The {@code io.pyhost.preload} extender: turns the {@code Python-Preload}, {@code Python-Path}
@@ -32,6 +36,12 @@ import io.pyhost.api.RequirePreloadExtender;
  * withdraws it when the bundle stops. {@code Python-Path} directories are extracted under
  * core's data area ({@code python-path/<bundle id>/...}) and deleted when the bundle goes.
  * Problems are logged with the bundle's name and entry and never affect other bundles.
+ *
+ * <p>Package bundles whose files must be unpacked and loaded by code of their own (native
+ * libraries) register a {@link PythonPackage} service instead; its directories are contributed
+ * while it is registered. Contributions are ordered by {@link PackageDepth} (the
+ * {@code python.package} wiring), then by bundle id: a package's directories come before those
+ * of the bundles that require it.
  */
 @Component(immediate = true)
 @Capability(namespace = "osgi.extender", name = RequirePreloadExtender.NAME, version = RequirePreloadExtender.VERSION)
@@ -41,6 +51,7 @@ public final class PreloadExtender {
     private final PreloadRegistry registry;
     private final Path extractRoot;
     private final BundleTracker<String> tracker;
+    private final ServiceTracker<PythonPackage, String> packages;
 
     @Activate
     public PreloadExtender(BundleContext context, @Reference PreloadRegistry registry) throws IOException {
@@ -63,19 +74,64 @@ public final class PreloadExtender {
             }
         });
         tracker.open();
+        this.packages = new ServiceTracker<>(context, PythonPackage.class, new ServiceTrackerCustomizer<>() {
+            @Override
+            public String addingService(ServiceReference<PythonPackage> reference) {
+                return contributePackage(context, reference);
+            }
+
+            @Override
+            public void modifiedService(ServiceReference<PythonPackage> reference, String owner) {
+            }
+
+            @Override
+            public void removedService(ServiceReference<PythonPackage> reference, String owner) {
+                registry.withdraw(owner);
+                context.ungetService(reference);
+                LOG.log(Level.INFO, "pyhost preload: python.package {0} withdrew its paths", reference.getProperty(PythonPackage.NAMESPACE));
+            }
+        });
+        packages.open();
     }
 
     @Deactivate
     void deactivate() {
+        packages.close();
         tracker.close();
     }
 
     /** Tracks a bundle with Python headers that contributed nothing valid. */
     private static final String NOTHING = "nothing";
 
-    /** Contributions are kept by owner; zero-padding makes their order bundle-install order. */
+    /**
+     * Contributions are kept by owner, in the owners' order: by python.package depth (a package
+     * before the bundles that require it), then bundle-install order (zero-padded ids).
+     */
     private static String owner(Bundle bundle) {
-        return String.format("bundle:%019d", bundle.getBundleId());
+        return String.format("bundle:%04d:%019d", PackageDepth.of(bundle), bundle.getBundleId());
+    }
+
+    /** A package service's directories, owned by its bundle (after that bundle's own headers). */
+    private String contributePackage(BundleContext context, ServiceReference<PythonPackage> reference) {
+        Bundle bundle = reference.getBundle();
+        PythonPackage pkg = bundle == null ? null : context.getService(reference);
+        if (pkg == null) {
+            return null; // gone already, or its component failed to activate (SCR logged why)
+        }
+        List<String> paths = new ArrayList<>();
+        for (Path dir : pkg.paths()) {
+            if (Files.isDirectory(dir)) {
+                paths.add(dir.toString());
+            } else {
+                LOG.log(Level.WARNING, "pyhost preload: " + bundle.getSymbolicName() + "/" + bundle.getVersion()
+                        + ": python.package path " + dir + " is not a directory; ignored");
+            }
+        }
+        String owner = owner(bundle) + "/package";
+        registry.contribute(owner, new PreloadRegistry.Contribution(List.of(), paths, List.of()));
+        LOG.log(Level.INFO, "pyhost preload: {0}/{1} contributes python.package {2} ({3})", bundle.getSymbolicName(),
+                bundle.getVersion(), reference.getProperty(PythonPackage.NAMESPACE), String.join(", ", paths));
+        return owner;
     }
 
     private String contribute(Bundle bundle) {

@@ -159,6 +159,65 @@ public class PreloadSemanticsTest extends EngineTest {
     }
 
     @Test
+    public void aWithdrawnPathKeepsAPackageThatLoadedAnExtensionModule() throws Exception {
+        org.junit.Assume.assumeTrue("only worker contexts share sys.modules beyond one context", mode.equals("worker"));
+        Path dir = Files.createTempDirectory("pyhost-path");
+        String nativePkg = "nativepkg_" + mode;
+        String plainPkg = "plainpkg_" + mode;
+        try (PyContext probe = create()) {
+            // a stdlib extension module copied into a package: pkg/_json.<suffix> imports as pkg._json
+            Path json = Path.of((String) probe.eval("__import__('_json').__file__"));
+            Files.createDirectories(dir.resolve(nativePkg));
+            Files.writeString(dir.resolve(nativePkg).resolve("__init__.py"), "from . import _json\n");
+            Files.copy(json, dir.resolve(nativePkg).resolve(json.getFileName()));
+            Files.createDirectories(dir.resolve(plainPkg));
+            Files.writeString(dir.resolve(plainPkg).resolve("__init__.py"), "VALUE = 1\n");
+        }
+        try {
+            preload.addPath(dir.toString());
+            try (PyContext ctx = create()) {
+                ctx.exec("import " + nativePkg + ", " + plainPkg);
+                assertTrue((String) ctx.eval(nativePkg + "._json.__file__"), ((String) ctx.eval(nativePkg + "._json.__file__")).startsWith(dir.toString()));
+            }
+            preload.removePath(dir.toString());
+            try (PyContext ctx = create()) {
+                ctx.exec("import sys");
+                assertEquals("a package that loaded an extension module stays (it could not be loaded again)",
+                        true, ctx.eval("'" + nativePkg + "' in sys.modules and '" + nativePkg + "._json' in sys.modules"));
+                assertEquals("a pure-Python package goes with its path", false, ctx.eval("'" + plainPkg + "' in sys.modules"));
+            }
+        } finally {
+            try (var files = Files.walk(dir)) {
+                files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        }
+    }
+
+    @Test
+    public void pathsKeepTheRegisteredOrderWhenAnEarlierOneComesLater() throws Exception {
+        Path late = Files.createTempDirectory("pyhost-late");
+        Path early = Files.createTempDirectory("pyhost-early");
+        try {
+            preload.contribute("owner-2", new PreloadRegistry.Contribution(List.of(), List.of(late.toString()), List.of()));
+            try (PyContext ctx = create()) {
+                assertEquals(true, ctx.eval("__import__('sys').path.count(p) == 1", java.util.Map.of("p", late.toString())));
+            }
+            // a contribution that sorts first (a package the first one requires) arrives second
+            preload.contribute("owner-1", new PreloadRegistry.Contribution(List.of(), List.of(early.toString()), List.of()));
+            assertEquals(List.of(early.toString(), late.toString()), preload.paths());
+            try (PyContext ctx = create()) {
+                assertEquals(true, ctx.eval("__import__('sys').path.index(e) < __import__('sys').path.index(l)",
+                        java.util.Map.of("e", early.toString(), "l", late.toString())));
+            }
+        } finally {
+            preload.withdraw("owner-1");
+            preload.withdraw("owner-2");
+            Files.delete(late);
+            Files.delete(early);
+        }
+    }
+
+    @Test
     public void aFragmentErrorNamesTheFragmentInTheMessage() {
         preload.setCode("x = 1\nraise ValueError('boom')\n");
         PyException e = assertThrows(PyException.class, this::create);

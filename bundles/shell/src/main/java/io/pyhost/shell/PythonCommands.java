@@ -76,19 +76,51 @@ import io.pyhost.api.PyException;
                 "osgi.command.function=contexts", "osgi.command.function=functions", "osgi.command.function=services" })
 @Designate(ocd = ShellConfiguration.class)
 public final class PythonCommands {
-    /** Shows {@code v} as Python's {@code print()} does: a str as it is, anything else by Python's own {@code repr()}. */
-    private static final String SHOW = "v if type(v) is str else repr(v)";
+    /**
+     * Shows {@code v} as Python's {@code print()} does: by its {@code str()}, which for containers
+     * is their elements' {@code repr()}, and for a numpy scalar its number ({@code 6}, not {@code np.int64(6)}).
+     */
+    private static final String SHOW = "str(v)";
 
     /**
-     * What {@code print(expression)} would show, computed by Python (its repr, not a Java
-     * imitation): the value is kept as a {@code PyObject}, then shown. Two calls; the traceback of
+     * What {@code print(expression)} would show, computed by Python (its str(), not a Java
+     * imitation): the value is kept as a {@code PyObject}, then shown by its {@code str()}. Two calls; the traceback of
      * an error names only the expression.
      */
     static String shown(io.pyhost.api.PyContext context, String expression) {
-        try (io.pyhost.api.PyObject value = context.evalObject(expression)) {
+        try (io.pyhost.api.PyObject value = value(context, expression)) {
             return (String) context.eval(SHOW, Map.of("v", value));
         }
     }
+
+    private static io.pyhost.api.PyObject value(io.pyhost.api.PyContext context, String expression) {
+        try {
+            return context.evalObject(expression);
+        } catch (PyException e) {
+            if (!"SyntaxError".equals(e.pythonType())) {
+                throw e;
+            }
+            // statements ending in an expression, as a REPL cell: nothing ran, since it did not compile
+            try {
+                return context.evalObject(LAST_VALUE, Map.of("__pyhost_source__", expression));
+            } catch (PyException notStatementsEither) {
+                if ("SyntaxError".equals(notStatementsEither.pythonType())) {
+                    throw e; // the expression's own error says best what is wrong
+                }
+                throw notStatementsEither;
+            }
+        }
+    }
+
+    /**
+     * Runs {@code __pyhost_source__}'s statements but the last in the context's globals and gives
+     * the last one's value, when it is an expression ({@code import numpy; numpy.arange(4).sum()});
+     * otherwise compiles the whole as an expression again, for Python's own SyntaxError.
+     */
+    private static final String LAST_VALUE = "(lambda ast, src: (lambda tree: (exec(compile(ast.Module(tree.body[:-1], []), '<string>', 'exec'),"
+            + " globals()), eval(compile(ast.Expression(tree.body[-1].value), '<string>', 'eval'), globals()))[1]"
+            + " if tree.body and type(tree.body[-1]) is ast.Expr else eval(compile(src, '<string>', 'eval')))(ast.parse(src)))"
+            + "(__import__('ast'), __pyhost_source__)";
 
     /** The configuration PID. */
     public static final String PID = "io.pyhost.shell";
@@ -149,7 +181,7 @@ public final class PythonCommands {
 
     // ---- running Python
 
-    @Descriptor("evaluate a Python expression in this session's context and show its value as print() would")
+    @Descriptor("evaluate a Python expression in this session's context and show its value as print() would; statements before it run first ('import math; math.pi')")
     public String eval(CommandSession session,
             @Descriptor(MODE_HELP) @Parameter(names = {"-m", "--mode"}, absentValue = "") String mode,
             @Descriptor("the expression; quote it: py:eval '[x * x for x in range(4)]'") String... expression) {

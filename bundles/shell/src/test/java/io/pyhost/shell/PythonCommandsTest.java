@@ -146,6 +146,23 @@ public class PythonCommandsTest {
     }
 
     @Test
+    public void evalRunsStatementsBeforeAFinalExpressionAsAReplCellWould() {
+        CommandSession session = session();
+        assertEquals("6", commands.eval(session, "", "import math; r = 2; math.floor(math.pi) * r"));
+        assertEquals("the statements ran in the session's context", "2", commands.eval(session, "", "r"));
+        assertEquals("[0, 1]", commands.eval(session, "subinterp", "xs = []\nfor i in range(2):\n    xs.append(i)\nxs"));
+        assertEquals("", err.toString());
+
+        assertNull("statements without a final expression are not an eval", commands.eval(session, "", "q = 1"));
+        assertTrue(err.toString(), err.toString().contains("SyntaxError"));
+        assertEquals("SyntaxError", ((PyException) session.get(PythonCommands.LAST_EXCEPTION)).pythonType());
+        assertEquals("and nothing of them ran", "False", commands.eval(session, "", "'q' in globals()"));
+        err.reset();
+        assertNull(commands.eval(session, "", "import math; 1/0"));
+        assertEquals("ZeroDivisionError", ((PyException) session.get(PythonCommands.LAST_EXCEPTION)).pythonType());
+    }
+
+    @Test
     public void aSessionKeepsOneContextPerModeAcrossCommands() {
         CommandSession one = session();
         CommandSession two = session();
@@ -628,10 +645,12 @@ public class PythonCommandsTest {
         return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'";
     }
 
-    /** py:eval shows values as Python's print() does, computed by Python: its own repr, for any object. */
+    /** py:eval shows values as Python's print() does, computed by Python: its own str(), for any object. */
     @Test
-    public void evalShowsValuesByPythonsOwnRepr() throws Exception {
+    public void evalShowsValuesByPythonsOwnStr() throws Exception {
         CommandSession shell = session();
+        assertEquals("print() shows str(), not repr()", "1.5", commands.eval(shell, "worker", "__import__('decimal').Decimal('1.5')"));
+        assertEquals("[Decimal('1.5')]", commands.eval(shell, "worker", "[__import__('decimal').Decimal('1.5')]"));
         assertEquals("1e+16", commands.eval(shell, "worker", "1e16"));
         assertEquals("{1, 2}", commands.eval(shell, "worker", "{1, 2}"));
         assertEquals("(1, 'a', b'\\x00')", commands.eval(shell, "worker", "(1, 'a', b'\\x00')"));

@@ -31,6 +31,10 @@ def build_preload(paths, imports, fragments):
             sys.path.append(path)
         if path not in _applied_paths:
             _applied_paths.append(path)
+    # keep pyhost's entries in the registered order (a package before the plugins that require
+    # it), also where sys.path outlives a preload version (worker mode) and an entry came late
+    if [p for p in sys.path if p in paths] != paths:
+        sys.path[:] = [p for p in sys.path if p not in paths] + paths
     namespace = {'__name__': '__pyhost__', '__builtins__': builtins}
     for module in imports:
         exec('import ' + module, namespace)
@@ -45,12 +49,18 @@ def build_preload(paths, imports, fragments):
 
 def _forget_modules_under(path):
     """A withdrawn path takes its modules along: they must not outlive the plugin that shipped
-    them in the (shared) sys.modules, nor shadow a newer version of it."""
+    them in the (shared) sys.modules, nor shadow a newer version of it. Except a top-level
+    package that loaded an extension module (numpy): most cannot be loaded twice in one process
+    ("cannot load module more than once per process"), so forgetting it would only make every
+    later import fail, the package bundle's restart included."""
     import os
+    from importlib.machinery import EXTENSION_SUFFIXES
     prefix = os.path.join(path, '')
-    for name, module in list(sys.modules.items()):
-        location = getattr(module, '__file__', None) or ''
-        if location.startswith(prefix):
+    under = {name: getattr(module, '__file__', None) or '' for name, module in list(sys.modules.items())}
+    under = {name: location for name, location in under.items() if location.startswith(prefix)}
+    native = {name.partition('.')[0] for name, location in under.items() if location.endswith(tuple(EXTENSION_SUFFIXES))}
+    for name in under:
+        if name.partition('.')[0] not in native:
             del sys.modules[name]
     sys.path_importer_cache.pop(path, None)
 

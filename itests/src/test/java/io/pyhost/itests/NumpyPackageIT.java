@@ -1,0 +1,119 @@
+package io.pyhost.itests;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertNotNull;
+import static org.junit.Assert.assertThrows;
+import static org.junit.Assert.assertTrue;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+import org.junit.Assume;
+import org.junit.Before;
+import org.junit.Test;
+import org.junit.runner.RunWith;
+import org.ops4j.pax.exam.junit.PaxExam;
+import org.osgi.framework.Bundle;
+import org.osgi.framework.Version;
+import org.osgi.framework.wiring.BundleCapability;
+import org.osgi.framework.wiring.BundleRevision;
+
+import io.pyhost.api.ContextFactory;
+import io.pyhost.api.PyContext;
+import io.pyhost.api.PyException;
+import io.pyhost.spi.PythonPackage;
+
+/**
+ * DESIGN.md "Packages and buffers": the bundle io.pyhost.package.numpy offers numpy 2.4.2 with
+ * OpenBLAS to worker contexts (arrays, ufuncs, linalg, random), and in sub-interpreter contexts
+ * {@code import numpy} raises an ImportError saying that numpy needs a worker context, while the
+ * context keeps working and a refused attempt never spoils numpy for worker contexts.
+ */
+@RunWith(PaxExam.class)
+public class NumpyPackageIT extends PyhostTestSupport {
+    static final String NUMPY_BSN = "io.pyhost.package.numpy";
+    static final String WORKER_ONLY = "numpy needs a worker context (mode \"worker\")";
+
+    private Path numpyDir;
+
+    @Override
+    protected List<String> moreBundles() {
+        return List.of("pyhost-package-numpy");
+    }
+
+    @Before
+    public void awaitNumpy() {
+        PythonPackage numpy = service(PythonPackage.class);
+        assertEquals(1, numpy.paths().size());
+        numpyDir = numpy.paths().get(0);
+        awaitCondition(() -> "the preload paths to hold " + numpyDir + "; they are " + preload.paths(),
+                () -> preload.paths().contains(numpyDir.toString()));
+    }
+
+    @Test
+    public void theBundleProvidesThePythonPackageCapability() {
+        Bundle bundle = Stream.of(bundleContext.getBundles()).filter(b -> NUMPY_BSN.equals(b.getSymbolicName())).findFirst()
+                .orElseThrow(() -> new AssertionError("no " + NUMPY_BSN + "; bundles: " + bundleStates()));
+        List<BundleCapability> capabilities = bundle.adapt(BundleRevision.class).getDeclaredCapabilities(PythonPackage.NAMESPACE);
+        assertEquals(1, capabilities.size());
+        Map<String, Object> attributes = capabilities.get(0).getAttributes();
+        assertEquals("numpy", attributes.get(PythonPackage.NAMESPACE));
+        assertEquals(new Version("2.4.2"), attributes.get("version"));
+    }
+
+    @Test
+    public void numpyWorksInAWorkerContext() {
+        PyContext ctx = create(ContextFactory.WORKER);
+        ctx.exec("import numpy as np");
+        assertEquals("2.4.2", ctx.eval("np.__version__"));
+        assertTrue("numpy comes from the package bundle's directory " + numpyDir,
+                ((String) ctx.eval("np.__file__")).startsWith(numpyDir.toString()));
+        assertEquals(6L, ctx.eval("int(np.arange(4).sum())"));
+        assertEquals(List.of(1.0, 2.0, 3.0), ctx.eval("np.sqrt(np.array([1.0, 4.0, 9.0])).tolist()"));        // a ufunc
+        assertEquals(List.of(List.of(19L, 22L), List.of(43L, 50L)), ctx.eval("(np.array([[1, 2], [3, 4]]) @ np.array([[5, 6], [7, 8]])).tolist()"));
+        assertEquals(300.0, ctx.eval("float((np.ones((300, 300)) @ np.ones((300, 300)))[0, 0])"));       // BLAS dgemm
+        assertEquals(List.of(2.0, 3.0), ctx.eval("np.linalg.solve(np.array([[3.0, 1.0], [1.0, 2.0]]), np.array([9.0, 8.0])).round(12).tolist()"));
+        assertEquals(true, ctx.eval("bool(np.allclose(np.linalg.inv(np.array([[4.0, 7.0], [2.0, 6.0]])) @ np.array([[4.0, 7.0], [2.0, 6.0]]), np.eye(2)))"));
+        ctx.exec("rng = np.random.default_rng(2024)\nsample = rng.normal(size=100_000)");
+        assertEquals(true, ctx.eval("abs(float(sample.mean())) < 0.02 and abs(float(sample.std()) - 1.0) < 0.02"));
+        assertEquals(ctx.eval("np.random.default_rng(7).integers(0, 1000, 5).tolist()"),
+                ctx.eval("np.random.default_rng(7).integers(0, 1000, 5).tolist()"));
+    }
+
+    @Test
+    public void importingNumpyInASubInterpreterRaisesAClearImportErrorAndTheContextSurvives() {
+        List<String> subModes = modes().stream().filter(m -> !m.equals(ContextFactory.WORKER)).toList();
+        Assume.assumeTrue("no sub-interpreter mode present: " + modes(), !subModes.isEmpty());
+        forEachMode(mode -> {
+            if (mode.equals(ContextFactory.WORKER)) {
+                return;
+            }
+            PyContext ctx = create(mode);
+            for (int attempt = 1; attempt <= 2; attempt++) {
+                PyException refused = assertThrows(PyException.class, () -> ctx.exec("import numpy"));
+                assertEquals("[" + mode + "] attempt " + attempt, "ImportError", refused.pythonType());
+                assertTrue("[" + mode + "] " + refused.pythonMessage(), refused.pythonMessage().startsWith(WORKER_ONLY));
+            }
+            assertEquals("[" + mode + "] the context keeps answering", 2L, ctx.eval("1 + 1"));
+            assertEquals("[" + mode + "] and keeps its imports", "{}", ctx.eval("__import__('json').dumps({})"));
+        });
+        // a refused attempt in a sub-interpreter never loads numpy's C core there, so worker contexts still can
+        try (PyContext worker = factory.create(ContextFactory.WORKER)) {
+            assertEquals(10L, worker.eval("int(__import__('numpy').arange(5).sum())"));
+        }
+    }
+
+    @Test
+    public void workerContextsKeepWorkingWithNumpyAlongsideSubInterpreters() {
+        PyContext worker = create(ContextFactory.WORKER);
+        worker.exec("import numpy as np\nA = np.arange(6).reshape(2, 3)");
+        for (String mode : modes()) {
+            try (PyContext other = factory.create(mode)) {
+                assertNotNull(other.eval("1"));
+            }
+        }
+        assertEquals(List.of(3L, 12L), worker.eval("A.sum(axis=1).tolist()"));
+    }
+}
