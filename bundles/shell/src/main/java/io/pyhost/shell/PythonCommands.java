@@ -77,14 +77,14 @@ import io.pyhost.api.PyException;
 @Designate(ocd = ShellConfiguration.class)
 public final class PythonCommands {
     /**
-     * Shows {@code v} as Python's {@code print()} does: by its {@code str()}, which for containers
-     * is their elements' {@code repr()}, and for a numpy scalar its number ({@code 6}, not {@code np.int64(6)}).
+     * Shows {@code v} as Python's REPL does, by Python's own {@code repr()} (a numpy scalar is
+     * {@code np.int64(6)}, a Decimal {@code Decimal('1.5')}); a str as it is, as {@code print()} shows it.
      */
-    private static final String SHOW = "str(v)";
+    private static final String SHOW = "v if type(v) is str else repr(v)";
 
     /**
-     * What {@code print(expression)} would show, computed by Python (its str(), not a Java
-     * imitation): the value is kept as a {@code PyObject}, then shown by its {@code str()}. Two calls; the traceback of
+     * What the REPL would show for {@code expression}, computed by Python (its repr, not a Java
+     * imitation): the value is kept as a {@code PyObject}, then shown. Two calls; the traceback of
      * an error names only the expression.
      */
     static String shown(io.pyhost.api.PyContext context, String expression) {
@@ -181,7 +181,7 @@ public final class PythonCommands {
 
     // ---- running Python
 
-    @Descriptor("evaluate a Python expression in this session's context and show its value as print() would; statements before it run first ('import math; math.pi')")
+    @Descriptor("evaluate a Python expression in this session's context and show its value by Python's repr (a str as it is); statements before it run first ('import math; math.pi')")
     public String eval(CommandSession session,
             @Descriptor(MODE_HELP) @Parameter(names = {"-m", "--mode"}, absentValue = "") String mode,
             @Descriptor("the expression; quote it: py:eval '[x * x for x in range(4)]'") String... expression) {

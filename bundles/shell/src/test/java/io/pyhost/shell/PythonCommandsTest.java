@@ -645,11 +645,11 @@ public class PythonCommandsTest {
         return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'";
     }
 
-    /** py:eval shows values as Python's print() does, computed by Python: its own str(), for any object. */
+    /** py:eval shows values by Python's own repr, for any object (a str as it is). */
     @Test
-    public void evalShowsValuesByPythonsOwnStr() throws Exception {
+    public void evalShowsValuesByPythonsOwnRepr() throws Exception {
         CommandSession shell = session();
-        assertEquals("print() shows str(), not repr()", "1.5", commands.eval(shell, "worker", "__import__('decimal').Decimal('1.5')"));
+        assertEquals("Python's repr, not str()", "Decimal('1.5')", commands.eval(shell, "worker", "__import__('decimal').Decimal('1.5')"));
         assertEquals("[Decimal('1.5')]", commands.eval(shell, "worker", "[__import__('decimal').Decimal('1.5')]"));
         assertEquals("1e+16", commands.eval(shell, "worker", "1e16"));
         assertEquals("{1, 2}", commands.eval(shell, "worker", "{1, 2}"));
