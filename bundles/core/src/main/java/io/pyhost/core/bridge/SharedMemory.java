@@ -57,10 +57,37 @@ public final class SharedMemory {
     private static final VarHandle VIEW_MBUF = MEMORYVIEW.varHandle(groupElement("mbuf"));
     private static final VarHandle VIEW_EXPORTS = MEMORYVIEW.varHandle(groupElement("exports"));
     private static final VarHandle MBUF_EXPORTS = MANAGED_BUFFER.varHandle(groupElement("exports"));
+    private static final VarHandle MBUF_FLAGS = MANAGED_BUFFER.varHandle(groupElement("flags"));
+    /**
+     * {@code _Py_MANAGED_BUFFER_RELEASED}: every memoryview over a managed buffer with this flag
+     * refuses access ({@code BASE_INACCESSIBLE}/{@code CHECK_RELEASED} in Objects/memoryobject.c:
+     * items, slices, casts, tobytes, iteration, exporting its buffer), whoever holds the view.
+     */
+    private static final int MANAGED_BUFFER_RELEASED = 0x001;
     /** Whether the layouts above matched a fresh view (one view of its managed buffer); else only release() decides. */
     private static volatile boolean layoutChecked = true;
 
     private SharedMemory() {
+    }
+
+    /** {@code view}'s managed buffer (read with the layout checked only). */
+    private static MemorySegment managedBuffer(MemorySegment view) {
+        MemorySegment mbuf = (MemorySegment) VIEW_MBUF.get(view.reinterpret(MEMORYVIEW.byteSize()), 0L);
+        return mbuf.reinterpret(MANAGED_BUFFER.byteSize());
+    }
+
+    /**
+     * Makes every memoryview over {@code view}'s memory (the view, its slices, casts,
+     * {@code memoryview(view)}, wherever Python keeps them: globals, closures, threads, tracebacks,
+     * generators) refuse access from now on, as if its exporter had gone. What took the raw
+     * address out of one of them before (an exported buffer: numpy.frombuffer, ctypes.from_buffer,
+     * struct.iter_unpack, C code running without the GIL) is beyond it.
+     */
+    private static void revokeAllViews(MemorySegment view) {
+        if (layoutChecked) {
+            MemorySegment mbuf = managedBuffer(view);
+            MBUF_FLAGS.set(mbuf, 0L, (int) MBUF_FLAGS.get(mbuf, 0L) | MANAGED_BUFFER_RELEASED);
+        }
     }
 
     /** Views of {@code view}'s managed buffer (its own included), or -1 when the layout did not match. */
@@ -96,7 +123,8 @@ public final class SharedMemory {
             throw new Values.ConversionException();
         }
         if (layoutChecked && (viewsOfBuffer(view) != 1
-                || (long) VIEW_EXPORTS.get(view.reinterpret(MEMORYVIEW.byteSize()), 0L) != 0)) {
+                || (long) VIEW_EXPORTS.get(view.reinterpret(MEMORYVIEW.byteSize()), 0L) != 0
+                || (int) MBUF_FLAGS.get(managedBuffer(view), 0L) != 0)) {
             layoutChecked = false; // another CPython layout: trust memoryview.release() alone
         }
         return view;
@@ -111,7 +139,11 @@ public final class SharedMemory {
      */
     public static boolean release(MemorySegment view) {
         if (viewsOfBuffer(view) > 1) {
-            return false; // a slice or memoryview(view) still reaches the memory
+            // a slice or memoryview(view) is still alive: no Python code may reach the memory through
+            // it any more (it will raise ValueError), but it may have exported its buffer, so the
+            // memory still counts as in use until those views are gone
+            revokeAllViews(view);
+            return false;
         }
         MemorySegment method;
         try (Arena arena = Arena.ofConfined()) {
@@ -123,6 +155,7 @@ public final class SharedMemory {
         }
         if (done.address() == 0) {
             PyErr_Clear(); // BufferError: exports remain
+            revokeAllViews(view); // no new access through any view; the exports themselves stay
             return false;
         }
         Py_DecRef(done);
@@ -146,6 +179,9 @@ public final class SharedMemory {
         Exported exported = new Exported(view, struct);
         try {
             exported.check();
+        } catch (ArithmeticException e) {
+            exported.release();
+            throw new IllegalArgumentException("the buffer's shape and strides do not fit in memory", e);
         } catch (RuntimeException e) {
             exported.release();
             throw e;
@@ -153,10 +189,22 @@ public final class SharedMemory {
         return exported;
     }
 
-    /** A Python buffer held by Java: its {@code Py_buffer} read through its layout. */
+    /**
+     * A Python buffer held by Java: its {@code Py_buffer} read through its layout once, when taken
+     * (whatever the exporter filled in cannot fail later, after the buffer is someone's to release).
+     */
     public static final class Exported {
         private final MemorySegment view;
         private final Arena struct;
+        private final java.util.concurrent.atomic.AtomicBoolean released = new java.util.concurrent.atomic.AtomicBoolean();
+        private MemorySegment address;
+        private long length;
+        private int itemSize;
+        private boolean readOnly;
+        private String format;
+        private long[] shape;
+        private long[] strides;
+        private long span;
 
         private Exported(MemorySegment view, Arena struct) {
             this.view = view;
@@ -164,80 +212,104 @@ public final class SharedMemory {
         }
 
         public MemorySegment address() {
-            return (MemorySegment) BUF.get(view, 0L);
+            return address;
         }
 
         public long length() {
-            return (long) LEN.get(view, 0L);
+            return length;
         }
 
         public int itemSize() {
-            return Math.toIntExact((long) ITEMSIZE.get(view, 0L));
+            return itemSize;
         }
 
         public boolean readOnly() {
-            return (int) READONLY.get(view, 0L) != 0;
+            return readOnly;
         }
 
+        /** Its {@code struct} format ({@code B} when the exporter gives none), however long. */
         public String format() {
-            MemorySegment format = (MemorySegment) FORMAT.get(view, 0L);
-            return format.address() == 0 ? "B" : format.reinterpret(256).getString(0);
+            return format;
         }
 
         public long[] shape() {
-            return dimensions(SHAPE, new long[] {length() / Math.max(1, itemSize())});
+            return shape.clone();
         }
 
         /** Bytes between elements per dimension; C-contiguous ones when the exporter gives none. */
         public long[] strides() {
-            long[] shape = shape();
-            long[] contiguous = new long[shape.length];
-            long step = itemSize();
-            for (int i = shape.length - 1; i >= 0; i--) {
-                contiguous[i] = step;
-                step *= shape[i];
-            }
-            return dimensions(STRIDES, contiguous);
+            return strides.clone();
         }
 
         /** Bytes from the first element to the end of the last one. */
         public long span() {
-            long[] shape = shape();
-            long[] strides = strides();
-            long last = 0;
-            for (int i = 0; i < shape.length; i++) {
-                if (shape[i] == 0) {
-                    return 0;
-                }
-                last += (shape[i] - 1) * strides[i];
-            }
-            return last + itemSize();
+            return span;
         }
 
-        private long[] dimensions(VarHandle field, long[] otherwise) {
-            int ndim = (int) NDIM.get(view, 0L);
+        private long[] dimensions(VarHandle field, int ndim, long[] otherwise) {
             MemorySegment values = (MemorySegment) field.get(view, 0L);
             if (values.address() == 0) {
                 return ndim == 0 ? new long[0] : otherwise;
             }
-            return values.reinterpret((long) ndim * Long.BYTES).toArray(ValueLayout.JAVA_LONG);
+            return values.reinterpret(Math.multiplyExact((long) ndim, Long.BYTES)).toArray(ValueLayout.JAVA_LONG);
         }
 
+        /** Reads the {@code Py_buffer}; refuses what is not one block of memory or does not add up. */
         private void check() {
+            address = (MemorySegment) BUF.get(view, 0L);
+            length = (long) LEN.get(view, 0L);
+            itemSize = Math.toIntExact((long) ITEMSIZE.get(view, 0L));
+            readOnly = (int) READONLY.get(view, 0L) != 0;
+            MemorySegment formatString = (MemorySegment) FORMAT.get(view, 0L);
+            // a C string of any length (a ctypes Structure's format runs to kilobytes)
+            format = formatString.address() == 0 ? "B" : formatString.reinterpret(Long.MAX_VALUE).getString(0);
+            int ndim = (int) NDIM.get(view, 0L);
+            if (ndim < 0 || ndim > 64) { // PyBUF_MAX_NDIM
+                throw new IllegalArgumentException("the buffer has " + ndim + " dimensions");
+            }
+            if (itemSize < 0 || length < 0) {
+                throw new IllegalArgumentException("the buffer's exporter gave a negative size");
+            }
+            shape = dimensions(SHAPE, ndim, new long[] {length / Math.max(1, itemSize)});
+            long[] contiguous = new long[shape.length];
+            long step = itemSize;
+            for (int i = shape.length - 1; i >= 0; i--) {
+                if (shape[i] < 0) {
+                    throw new IllegalArgumentException("the buffer has a negative shape: " + java.util.Arrays.toString(shape));
+                }
+                contiguous[i] = step;
+                step = Math.multiplyExact(step, shape[i]);
+            }
+            strides = dimensions(STRIDES, ndim, contiguous);
             if (((MemorySegment) SUBOFFSETS.get(view, 0L)).address() != 0) {
                 throw new IllegalArgumentException("the buffer uses suboffsets (an array of pointers): it is not one block of memory");
             }
-            for (long stride : strides()) {
+            for (long stride : strides) {
                 if (stride < 0) {
                     throw new IllegalArgumentException("the buffer has negative strides: copy it first (e.g. numpy.ascontiguousarray)");
                 }
             }
+            long last = 0;
+            boolean empty = false;
+            for (int i = 0; i < shape.length; i++) {
+                if (shape[i] == 0) {
+                    empty = true;
+                    break;
+                }
+                last = Math.addExact(last, Math.multiplyExact(shape[i] - 1, strides[i]));
+            }
+            span = empty ? 0 : Math.addExact(last, itemSize);
+            if (span > 0 && address.address() == 0) {
+                throw new IllegalArgumentException("the buffer's exporter gave no memory for " + span + " bytes");
+            }
         }
 
-        /** Gives the buffer back to Python and frees the {@code Py_buffer}. Once; GIL held. */
+        /** Gives the buffer back to Python and frees the {@code Py_buffer}. At most once, whoever asks again; GIL held. */
         public void release() {
-            PyBuffer_Release(view);
-            struct.close();
+            if (released.compareAndSet(false, true)) {
+                PyBuffer_Release(view);
+                struct.close();
+            }
         }
     }
 }
