@@ -401,11 +401,15 @@ public class PythonCommandsTest {
 
     @Test
     public void deactivationClosesEverySessionsContexts() {
-        commands.eval(session(), "", "1");
-        commands.eval(session(), "owngil", "1");
+        CommandSession one = session(); // held: a session the GC takes closes its contexts
+        CommandSession two = session();
+        commands.eval(one, "", "1");
+        commands.eval(two, "owngil", "1");
         assertEquals(2, factory.contexts().size());
         commands.deactivate();
         assertEquals(List.of(), factory.contexts());
+        java.lang.ref.Reference.reachabilityFence(one);
+        java.lang.ref.Reference.reachabilityFence(two);
     }
 
     // ---- py:contexts
