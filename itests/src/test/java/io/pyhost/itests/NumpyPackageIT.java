@@ -63,6 +63,45 @@ public class NumpyPackageIT extends PyhostTestSupport {
         assertEquals(new Version("2.4.2"), attributes.get("version"));
     }
 
+    /** Issue 14 items 4-5 with numpy: the same memory both ways, no copy. */
+    @Test
+    public void numpySharesMemoryWithJavaBothWays() {
+        PyContext ctx = create(ContextFactory.WORKER);
+        ctx.exec("import numpy as np\n"
+                + "def total_and_scale(view):\n"
+                + "    a = np.frombuffer(view, dtype='float64')\n"
+                + "    a *= 2.0\n" // numpy writes Java's memory
+                + "    return float(a.sum())\n");
+        try (java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofConfined()) {
+            int n = 1_000_000;
+            java.lang.foreign.MemorySegment doubles = arena.allocate(java.lang.foreign.ValueLayout.JAVA_DOUBLE, n);
+            for (int i = 0; i < n; i++) {
+                doubles.setAtIndex(java.lang.foreign.ValueLayout.JAVA_DOUBLE, i, 1.5);
+            }
+            assertEquals(3.0 * n, ctx.call(null, "total_and_scale", List.of(doubles), null));
+            assertEquals("numpy's write is in Java's memory", 3.0,
+                    doubles.getAtIndex(java.lang.foreign.ValueLayout.JAVA_DOUBLE, n - 1), 0.0);
+        }
+        ctx.exec("grid = np.arange(12.0).reshape(3, 4)");
+        try (io.pyhost.api.PyObject grid = ctx.evalObject("grid"); io.pyhost.api.PyBuffer buffer = grid.buffer()) {
+            assertEquals("d", buffer.format());
+            assertEquals(List.of(3L, 4L), java.util.Arrays.stream(buffer.shape()).boxed().toList());
+            assertEquals(List.of(32L, 8L), java.util.Arrays.stream(buffer.strides()).boxed().toList());
+            java.lang.foreign.MemorySegment segment = buffer.segment();
+            assertEquals(7.0, segment.get(java.lang.foreign.ValueLayout.JAVA_DOUBLE, 1 * 32 + 3 * 8), 0.0);
+            segment.set(java.lang.foreign.ValueLayout.JAVA_DOUBLE, 0, -5.0);
+            assertEquals("Java's write is in numpy's array", -5.0, ctx.eval("float(grid[0, 0])"));
+            ctx.exec("grid[2, 3] = 99.0");
+            assertEquals(99.0, segment.get(java.lang.foreign.ValueLayout.JAVA_DOUBLE, 2 * 32 + 3 * 8), 0.0);
+            buffer.close();
+            assertThrows(IllegalStateException.class, () -> segment.get(java.lang.foreign.ValueLayout.JAVA_DOUBLE, 0));
+        }
+        try (io.pyhost.api.PyObject column = ctx.evalObject("grid[:, 1]"); io.pyhost.api.PyBuffer buffer = column.buffer()) {
+            assertEquals("a strided view: every 4th double", List.of(32L), java.util.Arrays.stream(buffer.strides()).boxed().toList());
+            assertEquals(9.0, buffer.segment().get(java.lang.foreign.ValueLayout.JAVA_DOUBLE, 2 * 32), 0.0);
+        }
+    }
+
     @Test
     public void numpyWorksInAWorkerContext() {
         PyContext ctx = create(ContextFactory.WORKER);
