@@ -57,6 +57,7 @@ public final class Report {
         r.creation();
         r.burn();
         r.conversion();
+        r.objectsAndBuffers();
         r.floor();
         r.memory();
         r.coldStart();
@@ -447,6 +448,50 @@ public final class Report {
         rows.add(goal("create, realistic preload, owngil cold", "< 30 ms", number(cold) + " ms", cold < 30));
         double warm = find("CreationBench.create", "ms", "variant", "owngil-pool", "preload", "realistic").value();
         rows.add(goal("create, realistic preload, owngil from the warm pool", "< 1 ms", number(warm) + " ms", warm < 1));
+        table(List.of("goal", "target", "measured", "met"), rows);
+    }
+
+    /** HandleBench (issue 13) and BufferBench (issue 14): their goals, measured in this run. */
+    private void objectsAndBuffers() {
+        if (!has("HandleBench", "BufferBench")) {
+            return;
+        }
+        line("#### Python objects in Java (issue 13), arrays without copies (issue 14)");
+        line("");
+        List<List<String>> rows = new ArrayList<>();
+        if (has("HandleBench")) {
+            double graal = find("GraalPyBench.callSqrt", "us", "compiler", "interpreter").value();
+            for (String mode : MODES) {
+                double held = median("HandleBench.heldCallable", "us", "mode", mode);
+                double target = mode.equals("worker") ? 0.5 : mode.equals("owngil") ? 1.5 : Double.NaN;
+                if (!Double.isNaN(target)) {
+                    rows.add(goal("held callable `sqrt.call(16.0)`, " + mode, "≤ " + number(target) + " µs", number(held) + " µs",
+                            held <= target));
+                }
+                if (mode.equals("worker")) {
+                    rows.add(goal("held callable, worker vs. GraalPy interpreter holding `math.sqrt`", "faster",
+                            number(held) + " µs vs " + number(graal) + " µs", held < graal));
+                }
+            }
+            double stream = median("HandleBench.streamMillion", "ms", "mode", "worker");
+            rows.add(goal("1,000,000 ints streamed, worker", "≥ 2 million items/s",
+                    number(1000 / stream) + " million items/s (" + number(stream) + " ms)", stream <= 500));
+            double async = median("HandleBench.callAsyncThousand", "ms", "mode", "owngil");
+            rows.add(goal("1,000 `callAsync` in flight, owngil", "(throughput)", number(async) + " ms per 1,000", true));
+        }
+        if (has("BufferBench")) {
+            double list = median("BufferBench.listFromArray", "ms");
+            double segment = median("BufferBench.segmentToNumpy", "ms");
+            double floor = median("BufferBench.numpyHeld", "ms");
+            double buffer = median("BufferBench.bufferToJava", "ms");
+            double loop = median("BufferBench.javaLoop", "ms");
+            rows.add(goal("8M doubles: segment + `numpy.frombuffer(...).sum()` (b) ÷ numpy's own sum (c)", "≤ 1.3x",
+                    ratio(segment, floor) + " (" + number(segment) + " vs " + number(floor) + " ms)", segment / floor <= 1.3));
+            rows.add(goal("8M doubles: `double[]` → list (a) ÷ segment (b)", "≥ 50x",
+                    ratio(list, segment) + " (" + number(list) + " vs " + number(segment) + " ms)", list / segment >= 50));
+            rows.add(goal("8M doubles: `PyBuffer` of a numpy array summed in Java ÷ a Java loop over native memory", "≤ 1.3x",
+                    ratio(buffer, loop) + " (" + number(buffer) + " vs " + number(loop) + " ms)", buffer / loop <= 1.3));
+        }
         table(List.of("goal", "target", "measured", "met"), rows);
     }
 
