@@ -22,7 +22,7 @@ import java.lang.invoke.MethodHandle;
  * ({@code has_...()} tells).
  */
 @SuppressWarnings({"checkstyle:MethodName", "unused"})
-public final class CApi {
+final class CApi {
     private static final Linker LINKER = Linker.nativeLinker();
     private static final SymbolLookup LOOKUP = LibPython.lookup();
 

@@ -92,6 +92,7 @@ public final class SubInterpreter extends PythonInterpreter {
             }
             tstate = created;
             interpState = PyInterpreterState_Get();
+            registerState(interpState);
             id = PyInterpreterState_GetID(interpState);
             threadIdent = PyThread_get_thread_ident();
             if (has__PyInterpreterState_SetRunningMain() && _PyInterpreterState_SetRunningMain(interpState) != 0) {
@@ -140,6 +141,7 @@ public final class SubInterpreter extends PythonInterpreter {
             _PyInterpreterState_SetNotRunningMain(interpState); // Py_EndInterpreter refuses a running interpreter
         }
         releaseObjects(); // not needed for memory (the interpreter frees all), but drops Java's handles
+        unregisterState(interpState);
         synchronized (lifecycle) {
             interpState = null;
         }
@@ -230,6 +232,11 @@ public final class SubInterpreter extends PythonInterpreter {
                 h.abandon(gone);
             }
         }
+    }
+
+    @Override
+    MemorySegment state() {
+        return interpState;
     }
 
     @Override
