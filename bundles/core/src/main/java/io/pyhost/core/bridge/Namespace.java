@@ -197,7 +197,8 @@ public final class Namespace {
     private static final Map<String, MemorySegment> MODULE_NAMES = new ConcurrentHashMap<>();
 
     private static MemorySegment cName(String name) {
-        return MODULE_NAMES.computeIfAbsent(name, n -> Arena.global().allocateFrom(n));
+        MemorySegment c = MODULE_NAMES.get(name); // the hot path: a plain lookup
+        return c != null ? c : MODULE_NAMES.computeIfAbsent(name, n -> Arena.global().allocateFrom(n));
     }
 
     /** A new reference to {@code sys.modules[name]}, or null when absent. Runs no Python code. */

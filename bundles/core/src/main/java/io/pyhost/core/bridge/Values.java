@@ -3,6 +3,7 @@ package io.pyhost.core.bridge;
 import static io.pyhost.core.bridge.CApi.*;
 
 import java.lang.foreign.Arena;
+import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.reflect.Array;
@@ -40,6 +41,10 @@ public final class Values {
     private static final long BYTES_SUBCLASS = 1L << 27;
     private static final long UNICODE_SUBCLASS = 1L << 28;
     private static final long DICT_SUBCLASS = 1L << 29;
+
+    /** The two out-parameters of {@code PyBytes_AsStringAndSize(obj, &buffer, &length)}, side by side in the scratch buffer. */
+    private static final java.lang.foreign.StructLayout BYTES_OUT = MemoryLayout.structLayout(
+            ValueLayout.ADDRESS.withName("buffer"), ValueLayout.JAVA_LONG.withName("length"));
 
     private Values() {
     }
@@ -193,8 +198,8 @@ public final class Values {
 
     private static byte[] bytes(MemorySegment o) {
         MemorySegment scratch = Scratch.forThisThread();
-        MemorySegment buffer = scratch.asSlice(0, ValueLayout.ADDRESS.byteSize());
-        MemorySegment size = scratch.asSlice(8, ValueLayout.JAVA_LONG.byteSize());
+        MemorySegment buffer = scratch.asSlice(BYTES_OUT.byteOffset(MemoryLayout.PathElement.groupElement("buffer")), ValueLayout.ADDRESS);
+        MemorySegment size = scratch.asSlice(BYTES_OUT.byteOffset(MemoryLayout.PathElement.groupElement("length")), ValueLayout.JAVA_LONG);
         if (PyBytes_AsStringAndSize(o, buffer, size) != 0) {
             throw new ConversionException();
         }
