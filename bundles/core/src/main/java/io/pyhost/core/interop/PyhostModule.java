@@ -393,8 +393,7 @@ public final class PyhostModule {
     @SuppressWarnings("unchecked")
     private static Object register(PythonInterpreter in, Upcall.Arguments args) {
         Object names = args.value(1);
-
-        Object properties = args.value(3);
+        Object properties = args.value(3); // the object, argument 2, is taken below as the registration's reference
         if (!(names instanceof List<?> list) || list.isEmpty() || !list.stream().allMatch(String.class::isInstance)
                 || properties != null && !(properties instanceof Map<?, ?>) || in == null) {
             return fail(ErrorType.TYPE_ERROR, "pyhost: register needs interface names, an object and properties or None");
