@@ -1,9 +1,5 @@
 package io.pyhost.core;
 
-import static io.pyhost.core.bridge.CApi.*;
-
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -16,9 +12,8 @@ import java.util.concurrent.atomic.AtomicReference;
 
 import io.pyhost.api.PyException;
 import io.pyhost.core.bridge.InflightCall;
-import io.pyhost.core.bridge.PyErrors;
+import io.pyhost.core.bridge.PyRef;
 import io.pyhost.core.bridge.PythonInterpreter;
-import io.pyhost.core.bridge.Values;
 
 /**
  * {@code evalAsync}/{@code callAsync} of one context. The call itself runs on a virtual thread as
@@ -39,15 +34,15 @@ final class AsyncCalls {
     private final Set<Long> toCancel = ConcurrentHashMap.newKeySet();
     private final AtomicLong tokens = new AtomicLong();
     private final AtomicBoolean driving = new AtomicBoolean();
-    private MemorySegment state; // the Python AsyncState (owned), made at the first awaitable; GIL held
+    private PyRef state; // the Python AsyncState (owned), made at the first awaitable; GIL held
 
     AsyncCalls(PythonContext context) {
         this.context = context;
     }
 
-    /** What the call part produces: a new reference to its result, or NULL with an exception raised. */
+    /** What the call part produces: a new reference to its result (a Python exception is thrown). */
     interface Producer {
-        MemorySegment produce(PythonInterpreter in, InflightCall call);
+        PyRef produce(PythonInterpreter in, InflightCall call);
     }
 
     private record Scheduled(long token) {
@@ -74,25 +69,19 @@ final class AsyncCalls {
                     if (future.isCancelled()) {
                         return null;
                     }
-                    MemorySegment result = producer.produce(in, call);
-                    if (result.address() == 0) {
-                        throw PyErrors.fetch(in, call);
-                    }
-                    try {
-                        if (!awaitable(in, call, result)) {
-                            return new Converted(Values.toJava(result));
+                    try (PyRef result = producer.produce(in, call)) {
+                        if (!awaitable(in, result)) {
+                            return new Converted(result.toJava());
                         }
                         long token = tokens.incrementAndGet();
                         waiting.put(token, future); // before the task exists: a slice may finish it at once
                         try {
-                            schedule(in, call, token, result);
+                            schedule(in, token, result);
                         } catch (RuntimeException e) {
                             waiting.remove(token);
                             throw e;
                         }
                         return new Scheduled(token);
-                    } finally {
-                        Py_DecRef(result);
                     }
                 });
                 if (outcome instanceof Converted converted) {
@@ -112,29 +101,17 @@ final class AsyncCalls {
         return future;
     }
 
-    private static boolean awaitable(PythonInterpreter in, InflightCall call, MemorySegment value) {
-        MemorySegment answer = in.callHelper("is_awaitable", call, value);
-        try {
-            return answer.address() == Py_True.address();
-        } finally {
-            Py_DecRef(answer);
+    private static boolean awaitable(PythonInterpreter in, PyRef value) {
+        try (PyRef answer = in.callHelper("is_awaitable", List.of(value))) {
+            return Boolean.TRUE.equals(answer.toJava());
         }
     }
 
-    private void schedule(PythonInterpreter in, InflightCall call, long token, MemorySegment awaitable) {
+    private void schedule(PythonInterpreter in, long token, PyRef awaitable) {
         if (state == null) {
-            MemorySegment made = PyObject_CallObject(in.helper("async_state"), MemorySegment.NULL);
-            if (made.address() == 0) {
-                throw PyErrors.fetch(in, call);
-            }
-            state = made;
+            state = in.callHelper("async_state", List.of());
         }
-        MemorySegment tokenObject = Values.toPython(token);
-        try {
-            callMethod(in, call, "schedule", tokenObject, awaitable);
-        } finally {
-            Py_DecRef(tokenObject);
-        }
+        state.callMethodObject("schedule", List.of(token, awaitable)).close();
     }
 
     // ---- the driver ----
@@ -190,56 +167,38 @@ final class AsyncCalls {
             return out;
         }
         for (Long token : List.copyOf(toCancel)) {
-            MemorySegment t = Values.toPython(token);
-            try {
-                callMethod(in, call, "cancel", t);
-            } finally {
-                Py_DecRef(t);
-            }
+            state.callMethodObject("cancel", List.of(token)).close();
         }
-        MemorySegment seconds = PyFloat_FromDouble(SLICE_MILLIS / 1000.0);
-        MemorySegment done;
-        try {
-            done = callMethod(in, call, "drive", seconds);
-        } finally {
-            Py_DecRef(seconds);
-        }
-        try {
-            long n = PyList_Size(done);
+        try (PyRef done = state.callMethodObject("drive", List.of(SLICE_MILLIS / 1000.0))) {
+            long n = done.size();
             for (long i = 0; i < n; i++) {
-                MemorySegment pair = PyList_GetItem(done, i); // borrowed; `done` (owned) keeps it
-                long token = PyLong_AsLongLong(PyTuple_GetItem(pair, 0));
-                MemorySegment task = PyTuple_GetItem(pair, 1);
-                out.add(outcome(in, call, token, task));
+                try (PyRef pair = done.item(i); PyRef token = pair.item(0); PyRef task = pair.item(1)) {
+                    out.add(outcome((Long) token.toJava(), task));
+                }
             }
-        } finally {
-            Py_DecRef(done);
         }
         return out;
     }
 
-    /** The outcome of a done task (borrowed). */
-    private static Done outcome(PythonInterpreter in, InflightCall call, long token, MemorySegment task) {
-        MemorySegment cancelled = callMethodOf(in, call, task, "cancelled");
-        boolean wasCancelled = cancelled.address() == Py_True.address();
-        Py_DecRef(cancelled);
+    /** The outcome of a done task. */
+    private static Done outcome(long token, PyRef task) {
+        boolean wasCancelled;
+        try (PyRef cancelled = task.callMethodObject("cancelled", List.of())) {
+            wasCancelled = Boolean.TRUE.equals(cancelled.toJava());
+        }
         if (wasCancelled) {
             return new Done(token, null, null, true);
         }
-        MemorySegment result;
+        PyRef result;
         try {
-            result = callMethodOf(in, call, task, "result");
+            result = task.callMethodObject("result", List.of());
         } catch (PyException raised) {
             return new Done(token, null, raised, false); // the task's own exception
         }
-        try {
-            return new Done(token, Values.toJava(result), null, false);
-        } catch (Values.ConversionException e) {
-            return new Done(token, null, PyErrors.fetch(in, call), false);
+        try (result) {
+            return new Done(token, result.toJava(), null, false);
         } catch (RuntimeException e) {
             return new Done(token, null, e, false);
-        } finally {
-            Py_DecRef(result);
         }
     }
 
@@ -248,20 +207,12 @@ final class AsyncCalls {
     /** GIL held, as the context's globals go: the loop is closed, its tasks cancelled, waiting futures failed. */
     void release() {
         if (state != null) {
-            MemorySegment close;
-            try (Arena arena = Arena.ofConfined()) {
-                close = PyObject_GetAttrString(state, arena.allocateFrom("close"));
+            try {
+                state.callMethodObject("close", List.of()).close();
+            } catch (PyException notNow) {
+                // a loop that cannot be closed now goes with the state object
             }
-            MemorySegment closed = close.address() == 0 ? MemorySegment.NULL : PyObject_CallObject(close, MemorySegment.NULL);
-            if (close.address() != 0) {
-                Py_DecRef(close);
-            }
-            if (closed.address() == 0) {
-                PyErr_Clear(); // a loop that cannot be closed now goes with the state object
-            } else {
-                Py_DecRef(closed);
-            }
-            Py_DecRef(state);
+            state.close();
             state = null;
         }
         // completing runs the application's callbacks: never under the GIL (one calling a worker context would wait for it)
@@ -278,27 +229,4 @@ final class AsyncCalls {
         }
     }
 
-    // ---- C API helpers ----
-
-    /** {@code state.name(*args)}: a new reference; a Python exception is thrown as PyException. */
-    private MemorySegment callMethod(PythonInterpreter in, InflightCall call, String name, MemorySegment... args) {
-        return callMethodOf(in, call, state, name, args);
-    }
-
-    private static MemorySegment callMethodOf(PythonInterpreter in, InflightCall call, MemorySegment target, String name,
-            MemorySegment... args) {
-        MemorySegment method;
-        try (Arena arena = Arena.ofConfined()) {
-            method = PyObject_GetAttrString(target, arena.allocateFrom(name));
-        }
-        if (method.address() == 0) {
-            throw PyErrors.fetch(in, call);
-        }
-        MemorySegment result = Values.callWithObjects(method, args);
-        Py_DecRef(method);
-        if (result.address() == 0) {
-            throw PyErrors.fetch(in, call);
-        }
-        return result;
-    }
 }

@@ -1,8 +1,5 @@
 package io.pyhost.core;
 
-import static io.pyhost.core.bridge.CApi.*;
-
-import java.lang.foreign.MemorySegment;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -14,10 +11,10 @@ import java.util.concurrent.ConcurrentHashMap;
 import io.pyhost.api.ContextOptions;
 import io.pyhost.api.Fragment;
 import io.pyhost.api.PyContext;
-import io.pyhost.core.bridge.PyErrors;
+import io.pyhost.core.bridge.Namespace;
+import io.pyhost.core.bridge.PyRef;
 import io.pyhost.core.bridge.PythonInterpreter;
 import io.pyhost.core.bridge.PythonRuntime;
-import io.pyhost.core.bridge.Values;
 import io.pyhost.spi.Interpreter;
 import io.pyhost.spi.InterpreterStrategy;
 
@@ -39,7 +36,7 @@ public final class ContextEngine {
     private final Set<PythonContext> open = ConcurrentHashMap.newKeySet();
     private final java.util.concurrent.locks.ReentrantLock mainPreloadLock = new java.util.concurrent.locks.ReentrantLock(); // before the GIL, never inside it
     private long mainPreloadVersion = -1;
-    private MemorySegment mainPreload;                   // owned; guarded by mainPreloadLock
+    private PyRef mainPreload;                           // owned; guarded by mainPreloadLock
     private volatile PreloadHost mainPreloadHost;        // what that preload registered; written under mainPreloadLock
     /** Sub-interpreters' preload hosts, until their context takes them over. */
     private final Map<PythonInterpreter, PreloadHost> subPreloadHosts = new ConcurrentHashMap<>();
@@ -50,11 +47,11 @@ public final class ContextEngine {
     private volatile String closedBecause;
 
     /** An interpreter and the globals prepared in it (owned), not yet a context. */
-    record Opened(PythonInterpreter interpreter, MemorySegment globals) {
+    record Opened(PythonInterpreter interpreter, PyRef globals) {
     }
 
-    /** A context's globals (owned) and, in worker mode with the sandbox on, the set of sandboxed threads (borrowed). */
-    private record Finished(MemorySegment globals, MemorySegment sandboxThreads) {
+    /** A context's globals (owned) and, in worker mode with the sandbox on, the set of sandboxed threads (the sandbox's). */
+    private record Finished(PyRef globals, PyRef sandboxThreads) {
     }
 
     public ContextEngine(PythonRuntime runtime, PreloadRegistry preload, Duration defaultCallTimeout) {
@@ -137,7 +134,7 @@ public final class ContextEngine {
                 mainPreloadLock.unlock();
             }
         } else {
-            MemorySegment ready = pooled != null ? pooled.globals() : null;
+            PyRef ready = pooled != null ? pooled.globals() : null;
             finished = prepareOrClose(interpreter,
                     in -> finish(in, ready != null ? ready : shared(in, snapshot), options.preload(), sandbox, ownPreload));
         }
@@ -211,7 +208,7 @@ public final class ContextEngine {
     private void discard(Opened opened) {
         try {
             opened.interpreter().call(in -> {
-                Py_DecRef(opened.globals());
+                opened.globals().close();
                 return null;
             });
         } finally {
@@ -220,13 +217,10 @@ public final class ContextEngine {
     }
 
     /** GIL held: a new reference to a fresh copy of the shared preload namespace. */
-    private MemorySegment shared(PythonInterpreter in, PreloadSnapshot snapshot) {
+    private PyRef shared(PythonInterpreter in, PreloadSnapshot snapshot) {
         io.pyhost.core.interop.PyhostModule.ensure(in); // `import pyhost` works from the preload on
-        MemorySegment image = in.isMain() ? mainImage(in, snapshot) : buildImage(in, snapshot, subPreloadHost(in));
-        try {
-            return in.callHelper("copy_namespace", null, image);
-        } finally {
-            Py_DecRef(image);
+        try (PyRef image = in.isMain() ? mainImage(in, snapshot) : buildImage(in, snapshot, subPreloadHost(in))) {
+            return in.callHelper("copy_namespace", List.of(image));
         }
     }
 
@@ -235,15 +229,16 @@ public final class ContextEngine {
      * preload ran unsandboxed (it is the application's own code); the sandbox, if asked for,
      * covers the context preload and every later call.
      */
-    private static Finished finish(PythonInterpreter in, MemorySegment globals, String contextPreload, boolean sandbox,
+    private static Finished finish(PythonInterpreter in, PyRef globals, String contextPreload, boolean sandbox,
             PreloadHost host) {
         try {
-            MemorySegment threads = sandbox ? Sandbox.install(in, !in.isMain()) : null;
+            PyRef threads = sandbox ? Sandbox.install(in, !in.isMain()) : null;
             if (contextPreload != null && !contextPreload.isEmpty()) {
                 boolean entered = threads != null && Sandbox.enter(in, threads);
                 try {
                     io.pyhost.core.interop.PythonHost.with(host, () -> {
-                        runContextPreload(in, globals, contextPreload);
+                        // file name "context": a traceback says the error came from ContextOptions.preload
+                        Namespace.execFile(globals, contextPreload, Fragment.CONTEXT);
                         return null;
                     });
                 } finally {
@@ -255,26 +250,9 @@ public final class ContextEngine {
             return new Finished(globals, threads);
         } catch (RuntimeException e) {
             io.pyhost.core.interop.PythonServices.shared().endAll(host); // a context that is not made owns nothing
-            Py_DecRef(globals);
+            globals.close();
             throw e;
         }
-    }
-
-    private static void runContextPreload(PythonInterpreter in, MemorySegment globals, String contextPreload) {
-        MemorySegment code;
-        try (var arena = java.lang.foreign.Arena.ofConfined()) {
-            // file name "context": a traceback says the error came from ContextOptions.preload
-            code = Py_CompileString(arena.allocateFrom(contextPreload), arena.allocateFrom(Fragment.CONTEXT), FILE_INPUT);
-        }
-        if (code.address() == 0) {
-            throw PyErrors.fetch(in, null);
-        }
-        MemorySegment result = PyEval_EvalCode(code, globals, globals);
-        Py_DecRef(code);
-        if (result.address() == 0) {
-            throw PyErrors.fetch(in, null);
-        }
-        Py_DecRef(result);
     }
 
     /** The host of what a sub-interpreter's preload registers; its services end with the interpreter at the latest. */
@@ -290,12 +268,12 @@ public final class ContextEngine {
     }
 
     /** The main interpreter's namespace for this version, built at most once per version. */
-    private MemorySegment mainImage(PythonInterpreter in, PreloadSnapshot snapshot) {
+    private PyRef mainImage(PythonInterpreter in, PreloadSnapshot snapshot) {
         if (mainPreload == null || mainPreloadVersion != snapshot.version()) {
             PreloadHost host = new PreloadHost(in, () -> defaultCallTimeout);
-            MemorySegment built = buildImage(in, snapshot, host);
+            PyRef built = buildImage(in, snapshot, host);
             if (mainPreload != null) {
-                Py_DecRef(mainPreload); // functions of contexts made from it keep it alive as their globals
+                mainPreload.close(); // functions of contexts made from it keep it alive as their globals
             }
             if (mainPreloadHost != null) {
                 io.pyhost.core.interop.PythonServices.shared().endAll(mainPreloadHost); // the old preload's services leave with it
@@ -304,25 +282,20 @@ public final class ContextEngine {
             mainPreloadHost = host;
             mainPreloadVersion = snapshot.version();
         }
-        Py_IncRef(mainPreload);
-        return mainPreload;
+        return mainPreload.newReference();
     }
 
     /** Runs the shared preload in {@code in}; what it registers as services belongs to {@code host}. */
-    private MemorySegment buildImage(PythonInterpreter in, PreloadSnapshot snapshot, PreloadHost host) {
+    private PyRef buildImage(PythonInterpreter in, PreloadSnapshot snapshot, PreloadHost host) {
         return io.pyhost.core.interop.PythonHost.with(host, () -> buildImage(in, snapshot));
     }
 
-    private MemorySegment buildImage(PythonInterpreter in, PreloadSnapshot snapshot) {
+    private PyRef buildImage(PythonInterpreter in, PreloadSnapshot snapshot) {
         List<List<String>> fragments = new ArrayList<>();
         for (Fragment f : snapshot.fragments()) {
             fragments.add(List.of(f.origin(), f.code()));
         }
-        MemorySegment image = Values.callWith(in.helper("build_preload"), List.of(snapshot.paths(), snapshot.imports(), fragments));
-        if (image.address() == 0) {
-            throw PyErrors.fetch(in, null);
-        }
-        return image;
+        return in.callHelper("build_preload", List.of(snapshot.paths(), snapshot.imports(), fragments));
     }
 
     /**
@@ -384,7 +357,7 @@ public final class ContextEngine {
             return;
         }
         try {
-            MemorySegment image = mainPreload;
+            PyRef image = mainPreload;
             PreloadHost host = mainPreloadHost;
             mainPreload = null;
             mainPreloadHost = null;
@@ -397,7 +370,7 @@ public final class ContextEngine {
                         if (host != null) {
                             io.pyhost.core.interop.PythonServices.shared().endAll(host);
                         }
-                        Py_DecRef(image);
+                        image.close();
                         return null;
                     });
                 } catch (PythonInterpreter.CallTimeoutException | IllegalStateException late) {

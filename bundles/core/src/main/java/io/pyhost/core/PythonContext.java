@@ -1,9 +1,5 @@
 package io.pyhost.core;
 
-import static io.pyhost.core.bridge.CApi.*;
-
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -19,7 +15,9 @@ import io.pyhost.api.PyContext;
 import io.pyhost.api.PyException;
 import io.pyhost.core.bridge.GilTask;
 import io.pyhost.core.bridge.InflightCall;
+import io.pyhost.core.bridge.Namespace;
 import io.pyhost.core.bridge.PyErrors;
+import io.pyhost.core.bridge.PyRef;
 import io.pyhost.core.bridge.PythonInterpreter;
 import io.pyhost.core.bridge.PythonInterpreter.CallTimeoutException;
 import io.pyhost.core.bridge.Values;
@@ -51,15 +49,15 @@ final class PythonContext implements PyContext, io.pyhost.core.interop.PythonHos
     private final long id = IDS.incrementAndGet();
     private final String mode;
     private final PythonInterpreter interpreter;
-    private final MemorySegment globals; // owned; lives in `interpreter`
+    private final PyRef globals; // owned; lives in `interpreter`
     private final Duration callTimeout;
     private final Object owner;          // the strategy that opened the interpreter
     private final Instant created = Instant.now();
     private final Semaphore permit = new Semaphore(1, true);
     private final AtomicLong calls = new AtomicLong();
     private final java.util.function.Consumer<PythonContext> onClose;
-    /** Worker mode, sandboxed: the main interpreter's set of sandboxed threads (borrowed); else null. */
-    private final MemorySegment sandboxThreads;
+    /** Worker mode, sandboxed: the main interpreter's set of sandboxed threads (the sandbox's, never closed here); else null. */
+    private final PyRef sandboxThreads;
     private final Duration closeTimeout;
     private final java.util.concurrent.atomic.AtomicBoolean globalsReleased = new java.util.concurrent.atomic.AtomicBoolean();
     private final java.util.concurrent.CompletableFuture<Void> released = new java.util.concurrent.CompletableFuture<>();
@@ -67,8 +65,8 @@ final class PythonContext implements PyContext, io.pyhost.core.interop.PythonHos
     private volatile Thread permitHolder; // the thread running this context's call (for re-entry), or null
     private volatile String closedBecause;
 
-    PythonContext(String mode, PythonInterpreter interpreter, MemorySegment globals, Duration callTimeout, Object owner,
-            MemorySegment sandboxThreads, Duration closeTimeout, java.util.function.Consumer<PythonContext> onClose,
+    PythonContext(String mode, PythonInterpreter interpreter, PyRef globals, Duration callTimeout, Object owner,
+            PyRef sandboxThreads, Duration closeTimeout, java.util.function.Consumer<PythonContext> onClose,
             java.util.function.Consumer<String> output, java.util.function.Consumer<String> errorOutput) {
         this.output = output;
         this.errorOutput = errorOutput != null ? errorOutput : output;
@@ -132,7 +130,8 @@ final class PythonContext implements PyContext, io.pyhost.core.interop.PythonHos
 
     @Override
     public Object eval(String expression, Map<String, ?> locals, Duration timeout) {
-        return evaluate(expression, locals, timeout, PythonContext::convertResult);
+        checkEval(expression, locals);
+        return invoke(timeout, (in, call) -> Namespace.eval(globals, expression, locals));
     }
 
     // ---- asynchronous calls ----
@@ -143,14 +142,7 @@ final class PythonContext implements PyContext, io.pyhost.core.interop.PythonHos
     public java.util.concurrent.CompletableFuture<Object> evalAsync(String expression) {
         checkCode(expression, "expression");
         checkOpen();
-        return async.submit((in, call) -> {
-            MemorySegment code = in.compile(expression, EVAL_INPUT);
-            try {
-                return PyEval_EvalCode(code, globals, globals);
-            } finally {
-                Py_DecRef(code);
-            }
-        });
+        return async.submit((in, call) -> Namespace.evalObject(globals, expression, null));
     }
 
     @Override
@@ -163,9 +155,7 @@ final class PythonContext implements PyContext, io.pyhost.core.interop.PythonHos
             kwargs.keySet().forEach(k -> checkName(k, "kwargs key"));
         }
         checkOpen();
-        return async.submit((in, call) -> {
-            return callFunction(in, module, function, args, kwargs);
-        });
+        return async.submit((in, call) -> Namespace.callObject(globals, module, function, args, kwargs));
     }
 
     /** Interrupts {@code call} if it is this context's running call (a cancelled asynchronous call). */
@@ -182,35 +172,15 @@ final class PythonContext implements PyContext, io.pyhost.core.interop.PythonHos
 
     @Override
     public io.pyhost.api.PyObject evalObject(String expression, Map<String, ?> locals) {
-        return evaluate(expression, locals, callTimeout, (in, call, result) -> keep(in, call, result));
+        checkEval(expression, locals);
+        return invoke(callTimeout, (in, call) -> keep(Namespace.evalObject(globals, expression, locals)));
     }
 
-    /** What becomes of a call's result: a new reference, or NULL with a Python exception raised. GIL held. */
-    interface ResultTaker<T> {
-        T take(PythonInterpreter in, InflightCall call, MemorySegment result);
-    }
-
-    private <T> T evaluate(String expression, Map<String, ?> locals, Duration timeout, ResultTaker<T> taker) {
+    private static void checkEval(String expression, Map<String, ?> locals) {
         checkCode(expression, "expression");
         if (locals != null) {
             locals.keySet().forEach(k -> checkName(k, "locals key"));
         }
-        return invoke(timeout, (in, call) -> {
-            MemorySegment code = in.compile(expression, EVAL_INPUT);
-            MemorySegment localsDict = globals;
-            try {
-                if (locals != null) {
-                    localsDict = Values.toPython(locals);
-                }
-                MemorySegment result = PyEval_EvalCode(code, globals, localsDict);
-                return taker.take(in, call, result);
-            } finally {
-                Py_DecRef(code);
-                if (localsDict != globals) {
-                    Py_DecRef(localsDict);
-                }
-            }
-        });
     }
 
     @Override
@@ -222,13 +192,8 @@ final class PythonContext implements PyContext, io.pyhost.core.interop.PythonHos
     public void exec(String source, Duration timeout) {
         checkCode(source, "code");
         invoke(timeout, (in, call) -> {
-            MemorySegment code = in.compile(source, FILE_INPUT);
-            try {
-                MemorySegment result = PyEval_EvalCode(code, globals, globals);
-                return convertResult(in, call, result);
-            } finally {
-                Py_DecRef(code);
-            }
+            Namespace.exec(globals, source);
+            return null;
         });
     }
 
@@ -246,91 +211,7 @@ final class PythonContext implements PyContext, io.pyhost.core.interop.PythonHos
         if (kwargs != null) {
             kwargs.keySet().forEach(k -> checkName(k, "kwargs key"));
         }
-        return invoke(timeout, (in, call) -> {
-            return convertResult(in, call, callFunction(in, module, function, args, kwargs));
-        });
-    }
-
-    /** {@code module.function(*args, **kwargs)}: a new reference, or NULL with a Python exception raised. GIL held. */
-    private MemorySegment callFunction(PythonInterpreter in, String module, String function, List<?> args, Map<String, ?> kwargs) {
-        MemorySegment target = resolve(in, module, function);
-        try {
-            return PythonObject.invoke(target, args, kwargs);
-        } finally {
-            Py_DecRef(target);
-        }
-    }
-
-    /**
-     * A new reference to {@code module.function} (dotted names walk attributes), or to the
-     * function in this context's globals: through the C API, with no Python code run when the
-     * module is already imported. Python raises as `import` and attribute access would.
-     */
-    private MemorySegment resolve(PythonInterpreter in, String module, String function) {
-        String[] parts = function.split("\\.", -1);
-        boolean own = module == null || module.isEmpty();
-        MemorySegment target;
-        try (Arena arena = Arena.ofConfined()) {
-            if (own) {
-                target = PyDict_GetItemString(globals, arena.allocateFrom(parts[0])); // borrowed
-                if (target.address() == 0) {
-                    return resolveInPython(in, module, function); // raises NameError as Python words it
-                }
-                Py_IncRef(target);
-            } else {
-                MemorySegment name = Values.string(module);
-                target = PyImport_GetModule(name); // already imported: no import machinery
-                Py_DecRef(name);
-                if (target.address() == 0) {
-                    if (PyErr_Occurred().address() != 0) {
-                        throw new Values.ConversionException();
-                    }
-                    target = PyImport_ImportModule(arena.allocateFrom(module));
-                    if (target.address() == 0) {
-                        throw new Values.ConversionException();
-                    }
-                }
-            }
-            for (int i = own ? 1 : 0; i < parts.length; i++) {
-                MemorySegment next = PyObject_GetAttrString(target, arena.allocateFrom(parts[i]));
-                Py_DecRef(target);
-                if (next.address() == 0) {
-                    throw new Values.ConversionException();
-                }
-                target = next;
-            }
-        }
-        return target;
-    }
-
-    private MemorySegment resolveInPython(PythonInterpreter in, String module, String function) {
-        MemorySegment moduleName = Values.toPython(module == null ? "" : module);
-        MemorySegment functionName;
-        try {
-            functionName = Values.toPython(function);
-        } catch (RuntimeException e) {
-            Py_DecRef(moduleName);
-            throw e;
-        }
-        MemorySegment target = Values.callWithObjects(in.helper("resolve"), moduleName, functionName, globals);
-        Py_DecRef(moduleName);
-        Py_DecRef(functionName);
-        if (target.address() == 0) {
-            throw new Values.ConversionException();
-        }
-        return target;
-    }
-
-    /** Converts and releases a new reference; NULL means a Python exception is raised. */
-    static Object convertResult(PythonInterpreter in, InflightCall call, MemorySegment result) {
-        if (result.address() == 0) {
-            throw PyErrors.fetch(in, call);
-        }
-        try {
-            return Values.toJava(result);
-        } finally {
-            Py_DecRef(result);
-        }
+        return invoke(timeout, (in, call) -> Namespace.call(globals, module, function, args, kwargs));
     }
 
     // ---- handles (PyObject) ----
@@ -339,15 +220,12 @@ final class PythonContext implements PyContext, io.pyhost.core.interop.PythonHos
             Thread.ofPlatform().daemon().name("pyhost-handle-cleaner").factory());
     private static final AtomicLong HANDLE_IDS = new AtomicLong();
     /** The references of this context's live handles, by handle id (owned; released with the GIL held). */
-    private final Map<Long, MemorySegment> handles = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Map<Long, PyRef> handles = new java.util.concurrent.ConcurrentHashMap<>();
     /** Handles closed (or collected unclosed) since the last call: released at the start of the next. */
     private final java.util.Queue<Long> handlesToRelease = new java.util.concurrent.ConcurrentLinkedQueue<>();
 
-    /** Makes a handle of a new reference (NULL: the raised exception is thrown). GIL held. */
-    PythonObject keep(PythonInterpreter in, InflightCall call, MemorySegment result) {
-        if (result.address() == 0) {
-            throw PyErrors.fetch(in, call);
-        }
+    /** Makes a handle of a new reference, which it takes over. GIL held. */
+    PythonObject keep(PyRef result) {
         long handleId = HANDLE_IDS.incrementAndGet();
         handles.put(handleId, result);
         PythonObject handle = new PythonObject(this, handleId);
@@ -357,8 +235,8 @@ final class PythonContext implements PyContext, io.pyhost.core.interop.PythonHos
     }
 
     /** The reference behind a live handle, or throws IllegalStateException. GIL held, inside a call of this context. */
-    MemorySegment reference(long handleId) {
-        MemorySegment ref = handles.get(handleId);
+    PyRef reference(long handleId) {
+        PyRef ref = handles.get(handleId);
         if (ref == null) {
             throw new IllegalStateException("this PyObject of " + describe() + " was closed");
         }
@@ -382,9 +260,9 @@ final class PythonContext implements PyContext, io.pyhost.core.interop.PythonHos
     /** GIL held: releases the references of handles closed or dropped since the last call. */
     private void releaseQueuedHandles() {
         for (Long handleId; (handleId = handlesToRelease.poll()) != null; ) {
-            MemorySegment ref = handles.remove(handleId);
+            PyRef ref = handles.remove(handleId);
             if (ref != null) {
-                Py_DecRef(ref); // may run __del__: Python code, on this context's call
+                ref.close(); // may run __del__: Python code, on this context's call
             }
         }
     }
@@ -393,9 +271,9 @@ final class PythonContext implements PyContext, io.pyhost.core.interop.PythonHos
     private void releaseAllHandles() {
         handlesToRelease.clear();
         for (Long handleId : List.copyOf(handles.keySet())) {
-            MemorySegment ref = handles.remove(handleId);
+            PyRef ref = handles.remove(handleId);
             if (ref != null) {
-                Py_DecRef(ref);
+                ref.close();
             }
         }
     }
@@ -632,7 +510,7 @@ final class PythonContext implements PyContext, io.pyhost.core.interop.PythonHos
             async.release();
             io.pyhost.core.interop.PythonServices.shared().endAll(this);
             preloadHosts.forEach(io.pyhost.core.interop.PythonServices.shared()::endAll);
-            Py_DecRef(globals);
+            globals.close();
             if (interpreter.isMain()) {
                 released.complete(null);
             }

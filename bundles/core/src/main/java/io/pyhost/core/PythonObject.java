@@ -1,9 +1,5 @@
 package io.pyhost.core;
 
-import static io.pyhost.core.bridge.CApi.*;
-
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
@@ -15,10 +11,8 @@ import java.util.stream.Stream;
 import java.util.stream.StreamSupport;
 
 import io.pyhost.api.PyObject;
-import io.pyhost.core.bridge.InflightCall;
-import io.pyhost.core.bridge.PyErrors;
-import io.pyhost.core.bridge.PythonInterpreter;
-import io.pyhost.core.bridge.Values;
+import io.pyhost.api.PyException;
+import io.pyhost.core.bridge.PyRef;
 import io.pyhost.core.interop.PythonHandle;
 import io.pyhost.core.interop.PythonHost;
 
@@ -40,42 +34,25 @@ final class PythonObject implements PyObject, PythonHandle {
 
     @Override
     public String type() {
-        return run((in, call, self) -> {
-            MemorySegment name = PyType_GetQualName(typeOf(self));
-            if (name.address() == 0) {
-                throw PyErrors.fetch(in, call);
-            }
-            try {
-                return (String) Values.toJava(name);
-            } finally {
-                Py_DecRef(name);
-            }
-        });
+        return run(PyRef::typeName);
     }
 
     @Override
     public Object toJava() {
-        return run((in, call, self) -> Values.toJava(self));
+        return run(PyRef::toJava);
     }
 
     @Override
     public PyObject getAttr(String name) {
         checkName(name);
-        return run((in, call, self) -> context.keep(in, call, getAttribute(self, name)));
+        return run(self -> context.keep(self.getAttr(name)));
     }
 
     @Override
     public void setAttr(String name, Object value) {
         checkName(name);
-        run((in, call, self) -> {
-            MemorySegment v = Values.toPython(value);
-            try (Arena arena = Arena.ofConfined()) {
-                if (PyObject_SetAttrString(self, arena.allocateFrom(name), v) != 0) {
-                    throw PyErrors.fetch(in, call);
-                }
-            } finally {
-                Py_DecRef(v);
-            }
+        run(self -> {
+            self.setAttr(name, value);
             return null;
         });
     }
@@ -88,30 +65,20 @@ final class PythonObject implements PyObject, PythonHandle {
     @Override
     public Object callKw(List<?> args, Map<String, ?> kwargs) {
         checkKwargs(kwargs);
-        return run((in, call, self) -> PythonContext.convertResult(in, call, invoke(self, args, kwargs)));
+        return run(self -> self.call(args, kwargs));
     }
 
     @Override
     public PyObject callObject(Object... args) {
         List<?> list = args == null ? null : java.util.Arrays.asList(args);
-        return run((in, call, self) -> context.keep(in, call, invoke(self, list, null)));
+        return run(self -> context.keep(self.callObject(list, null)));
     }
 
     @Override
     public Object callMethod(String name, Object... args) {
         checkName(name);
         List<?> list = args == null ? null : java.util.Arrays.asList(args);
-        return run((in, call, self) -> {
-            MemorySegment method = getAttribute(self, name);
-            if (method.address() == 0) {
-                throw PyErrors.fetch(in, call);
-            }
-            try {
-                return PythonContext.convertResult(in, call, invoke(method, list, null));
-            } finally {
-                Py_DecRef(method);
-            }
-        });
+        return run(self -> self.callMethod(name, list));
     }
 
     @Override
@@ -120,7 +87,7 @@ final class PythonObject implements PyObject, PythonHandle {
     }
 
     private Steps steps(int maxBatch) {
-        PythonObject iterator = run((in, call, self) -> context.keep(in, call, PyObject_GetIter(self)));
+        PythonObject iterator = run(self -> context.keep(self.iterator()));
         return new Steps(iterator, maxBatch);
     }
 
@@ -143,7 +110,7 @@ final class PythonObject implements PyObject, PythonHandle {
     }
 
     @Override
-    public MemorySegment newReference(PythonHost current) {
+    public PyRef newReference(PythonHost current) {
         if (current != context) {
             throw new IllegalArgumentException("a PyObject of " + context.describe() + " cannot be used in "
                     + (current == null ? "code that runs in no context" : current.describe()));
@@ -151,9 +118,7 @@ final class PythonObject implements PyObject, PythonHandle {
         if (closed.get() || !context.isLive(id)) {
             throw new IllegalStateException("this PyObject of " + context.describe() + " was closed");
         }
-        MemorySegment ref = context.reference(id);
-        Py_IncRef(ref);
-        return ref;
+        return context.reference(id).newReference();
     }
 
     @Override
@@ -207,29 +172,21 @@ final class PythonObject implements PyObject, PythonHandle {
         private void pull() {
             int wanted = batch;
             batch = Math.min(maxBatch, batch * 2);
-            iterator.run((in, call, self) -> {
+            iterator.run(self -> {
                 for (int i = 0; i < wanted; i++) {
-                    MemorySegment item = PyIter_Next(self);
-                    if (item.address() == 0) {
-                        exhausted = true;
-                        if (PyErr_Occurred().address() != 0) {
-                            failure = PyErrors.fetch(in, call);
-                        }
-                        return null;
-                    }
+                    Object item;
                     try {
-                        buffered.add(new Step(Values.toJava(item)));
-                    } catch (Values.ConversionException e) {
-                        exhausted = true;
-                        failure = PyErrors.fetch(in, call);
-                        return null;
-                    } catch (RuntimeException e) {
+                        item = self.next(END);
+                    } catch (RuntimeException e) { // Python raised, or the item cannot be converted
                         exhausted = true;
                         failure = e;
                         return null;
-                    } finally {
-                        Py_DecRef(item);
                     }
+                    if (item == END) {
+                        exhausted = true;
+                        return null;
+                    }
+                    buffered.add(new Step(item));
                 }
                 return null;
             });
@@ -254,22 +211,13 @@ final class PythonObject implements PyObject, PythonHandle {
             buffered.clear();
             if (!closedSteps && !exhausted && !iterator.closed.get() && !context.isClosed()) {
                 try {
-                    iterator.run((in, call, self) -> {
-                        MemorySegment close = getAttribute(self, "close");
-                        if (close.address() == 0) {
-                            PyErr_Clear(); // not a generator: nothing to close
-                            return null;
-                        }
-                        try {
-                            MemorySegment result = PyObject_CallObject(close, MemorySegment.NULL);
-                            if (result.address() == 0) {
-                                throw PyErrors.fetch(in, call);
+                    iterator.run(self -> {
+                        try (PyRef close = closeMethod(self)) {
+                            if (close != null) { // else not a generator: nothing to close
+                                close.callObject(null, null).close();
                             }
-                            Py_DecRef(result);
-                            return null;
-                        } finally {
-                            Py_DecRef(close);
                         }
+                        return null;
                     });
                 } finally {
                     finish();
@@ -279,47 +227,35 @@ final class PythonObject implements PyObject, PythonHandle {
         }
     }
 
+    /** The iterator's {@code close} method, or null when it has none (or getting it raises). */
+    private static PyRef closeMethod(PyRef iterator) {
+        try {
+            return iterator.getAttrOrNull("close");
+        } catch (PyException noClose) {
+            return null;
+        }
+    }
+
+    /** What {@link PyRef#next} answers at the end of the iterator. */
+    private static final Object END = new Object();
+
     /** A converted element (null is a value, so it needs a box). */
     private record Step(Object value) {
     }
 
     // ---- helpers ----
 
-    /** Work on the handle's object (a borrowed reference, valid during the call). */
+    /** Work on the handle's object (the context's reference, lent for the call: never closed here). */
     private interface HandleTask<T> {
-        T run(PythonInterpreter in, InflightCall call, MemorySegment self);
+        T run(PyRef self);
     }
 
     private <T> T run(HandleTask<T> task) {
         if (closed.get()) {
             throw new IllegalStateException("this PyObject of " + context.describe() + " was closed");
         }
-        return context.handleCall((in, call) -> task.run(in, call, context.reference(id)));
+        return context.handleCall((in, call) -> task.run(context.reference(id)));
     }
-
-    private static MemorySegment getAttribute(MemorySegment self, String name) {
-        try (Arena arena = Arena.ofConfined()) {
-            return PyObject_GetAttrString(self, arena.allocateFrom(name));
-        }
-    }
-
-    /** {@code callable(*args, **kwargs)}: a new reference or NULL with an exception raised. */
-    static MemorySegment invoke(MemorySegment callable, List<?> args, Map<String, ?> kwargs) {
-        MemorySegment tuple = Values.tuple(args == null ? List.of() : args);
-        MemorySegment dict = MemorySegment.NULL;
-        try {
-            if (kwargs != null && !kwargs.isEmpty()) {
-                dict = Values.toPython(kwargs);
-            }
-            return PyObject_Call(callable, tuple, dict);
-        } finally {
-            Py_DecRef(tuple);
-            if (dict.address() != 0) {
-                Py_DecRef(dict);
-            }
-        }
-    }
-
 
     private static void checkName(String name) {
         if (name == null || name.isEmpty() || name.indexOf('\0') >= 0) {

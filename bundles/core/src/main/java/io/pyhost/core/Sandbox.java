@@ -1,14 +1,11 @@
 package io.pyhost.core;
 
-import static io.pyhost.core.bridge.CApi.*;
-
-import java.lang.foreign.MemorySegment;
+import java.math.BigInteger;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
-import io.pyhost.core.bridge.PyErrors;
+import io.pyhost.core.bridge.PyRef;
 import io.pyhost.core.bridge.PythonInterpreter;
-import io.pyhost.core.bridge.Values;
 
 /**
  * The sandbox of {@code ContextOptions.sandbox}: a PEP 578 audit hook written in Python
@@ -24,29 +21,26 @@ import io.pyhost.core.bridge.Values;
  */
 final class Sandbox {
     /** Main interpreter (worker mode): the set of sandboxed thread idents, owned, for the interpreter's life. */
-    private static final Map<PythonInterpreter, MemorySegment> THREADS = new ConcurrentHashMap<>();
+    private static final Map<PythonInterpreter, PyRef> THREADS = new ConcurrentHashMap<>();
 
     private Sandbox() {
     }
 
     /**
      * Installs the sandbox (once per interpreter). Returns, for the main interpreter, the set of
-     * sandboxed threads to pass to {@link #enter}/{@link #leave} (borrowed: it lives as long as the
-     * interpreter); null for a sub-interpreter, which is sandboxed as a whole.
+     * sandboxed threads to pass to {@link #enter}/{@link #leave} (the sandbox's, never closed by the
+     * caller: it lives as long as the interpreter); null for a sub-interpreter, which is sandboxed as a whole.
      */
-    static MemorySegment install(PythonInterpreter in, boolean wholeInterpreter) {
+    static PyRef install(PythonInterpreter in, boolean wholeInterpreter) {
         if (!wholeInterpreter) {
-            MemorySegment threads = THREADS.get(in);
+            PyRef threads = THREADS.get(in);
             if (threads != null) {
                 return threads;
             }
         }
-        MemorySegment result = Values.callWith(in.helper("install_sandbox"), java.util.List.of(wholeInterpreter));
-        if (result.address() == 0) {
-            throw PyErrors.fetch(in, null);
-        }
+        PyRef result = in.callHelper("install_sandbox", java.util.List.of(wholeInterpreter));
         if (wholeInterpreter) {
-            Py_DecRef(result);
+            result.close();
             return null;
         }
         THREADS.put(in, result); // the caller holds the main interpreter's lock: one install per interpreter
@@ -54,29 +48,19 @@ final class Sandbox {
     }
 
     /** Adds the calling thread to {@code threads}; true if it was not in it (then {@link #leave} must follow). */
-    static boolean enter(PythonInterpreter in, MemorySegment threads) {
-        MemorySegment ident = PyLong_FromUnsignedLongLong(PyThread_get_thread_ident());
-        try {
-            int present = PySet_Contains(threads, ident);
-            if (present < 0 || present == 0 && PySet_Add(threads, ident) < 0) {
-                throw PyErrors.fetch(in, null);
-            }
-            // already in (a sandboxed call re-entered through Java): the outer call leaves
-            return present == 0;
-        } finally {
-            Py_DecRef(ident);
-        }
+    static boolean enter(PythonInterpreter in, PyRef threads) {
+        // already in (a sandboxed call re-entered through Java): the outer call leaves
+        return threads.setAdd(threadIdent());
     }
 
     /** Removes the calling thread from {@code threads}. */
-    static void leave(PythonInterpreter in, MemorySegment threads) {
-        MemorySegment ident = PyLong_FromUnsignedLongLong(PyThread_get_thread_ident());
-        try {
-            if (PySet_Discard(threads, ident) < 0) {
-                throw PyErrors.fetch(in, null);
-            }
-        } finally {
-            Py_DecRef(ident);
-        }
+    static void leave(PythonInterpreter in, PyRef threads) {
+        threads.setDiscard(threadIdent());
+    }
+
+    /** The calling thread's {@code threading.get_ident()}: an unsigned long. */
+    private static Object threadIdent() {
+        long ident = PythonInterpreter.currentThreadIdent();
+        return ident >= 0 ? (Object) ident : new BigInteger(Long.toUnsignedString(ident));
     }
 }

@@ -31,7 +31,7 @@ public final class JavaErrors {
      * Keeps {@code error}, raised into the interpreter whose state is at {@code interpreter};
      * returns its token: random (not guessable from another context's) and never 0.
      */
-    public static long keep(long interpreter, Throwable error) {
+    static long keep(long interpreter, Throwable error) {
         long token;
         synchronized (BY_TOKEN) {
             do {
@@ -40,6 +40,11 @@ public final class JavaErrors {
             BY_TOKEN.put(token, new Kept(interpreter, error));
         }
         return token;
+    }
+
+    /** Keeps {@code error}, raised into the interpreter whose GIL the current thread holds; returns its token. */
+    public static long keep(Throwable error) {
+        return keep(CApi.PyInterpreterState_Get().address(), error);
     }
 
     /**

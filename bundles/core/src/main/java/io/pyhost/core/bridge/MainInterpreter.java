@@ -33,8 +33,17 @@ public final class MainInterpreter extends PythonInterpreter {
     }
 
     MainInterpreter(MemorySegment interpreterState, int maxLanes) {
+        this.interpreterState = interpreterState;
+        registerState(interpreterState);
         this.threadStates = threadStatesOf(interpreterState);
         this.lanes = new LanePool("pyhost-main-", maxLanes, threadStates::releaseCurrentThread);
+    }
+
+    private final MemorySegment interpreterState;
+
+    @Override
+    MemorySegment state() {
+        return interpreterState;
     }
 
     @Override

@@ -1,6 +1,8 @@
 package io.pyhost.core.bridge;
 
+import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.StructLayout;
 import java.lang.foreign.ValueLayout;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -35,8 +37,14 @@ import io.pyhost.spi.PythonVersion;
  */
 final class MemoryWatch {
     static final PythonVersion MEASURED_ON = new PythonVersion(3, 14, 3);
-    private static final long OBMALLOC_OFFSET = 10872;        // offsetof(PyInterpreterState, obmalloc)
-    private static final long NARENAS_OFFSET = 1064;          // offsetof(struct _obmalloc_state, mgmt.narenas_currently_allocated)
+    /** CPython 3.14.3's {@code PyInterpreterState} up to its {@code obmalloc} pointer (at 10872, internal headers). */
+    private static final StructLayout INTERPRETER_STATE_HEAD = MemoryLayout.structLayout(
+            MemoryLayout.paddingLayout(10872), ValueLayout.ADDRESS.withName("obmalloc"));
+    /** CPython 3.14.3's {@code struct _obmalloc_state} up to {@code mgmt.narenas_currently_allocated} (at 1064). */
+    private static final StructLayout OBMALLOC_STATE_HEAD = MemoryLayout.structLayout(
+            MemoryLayout.paddingLayout(1064), ValueLayout.JAVA_LONG.withName("narenas_currently_allocated"));
+    private static final long OBMALLOC_OFFSET = INTERPRETER_STATE_HEAD.byteOffset(MemoryLayout.PathElement.groupElement("obmalloc"));
+    private static final long NARENAS_OFFSET = OBMALLOC_STATE_HEAD.byteOffset(MemoryLayout.PathElement.groupElement("narenas_currently_allocated"));
     static final long ARENA_BYTES = 1 << 20;
     private static final long POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
     private static final long REPEAT_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
@@ -63,11 +71,11 @@ final class MemoryWatch {
      * segment to read without the GIL while the interpreter lives.
      */
     static MemorySegment counterOf(MemorySegment interpreterState) {
-        MemorySegment obmalloc = interpreterState.reinterpret(OBMALLOC_OFFSET + 8).get(ValueLayout.ADDRESS, OBMALLOC_OFFSET);
+        MemorySegment obmalloc = interpreterState.reinterpret(INTERPRETER_STATE_HEAD.byteSize()).get(ValueLayout.ADDRESS, OBMALLOC_OFFSET);
         if (obmalloc.address() == 0 || obmalloc.address() % 8 != 0) {
             throw new IllegalStateException("the interpreter has no obmalloc state of its own");
         }
-        return obmalloc.reinterpret(NARENAS_OFFSET + 8).asSlice(NARENAS_OFFSET, 8);
+        return obmalloc.reinterpret(OBMALLOC_STATE_HEAD.byteSize()).asSlice(NARENAS_OFFSET, ValueLayout.JAVA_LONG);
     }
 
     private static volatile String verified; // null: not yet; "": the counter moved as it should; else why not

@@ -6,6 +6,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 import io.pyhost.spi.Interpreter;
@@ -23,7 +24,7 @@ public abstract sealed class PythonInterpreter implements Interpreter permits Ma
 
     private final Map<CodeKey, MemorySegment> codeCache = new LinkedHashMap<>(64, 0.75f, true);
     private MemorySegment helpers; // dict of pyhost's helper functions; owned reference
-    private final Map<String, MemorySegment> attachments = new java.util.HashMap<>(); // owned references, GIL held
+    private final Map<String, PyRef> attachments = new java.util.HashMap<>(); // held for the interpreter, GIL held
     private volatile InflightCall running;
     private final Interrupter interrupter = new Interrupter(this, "pyhost-interrupter-" + INTERRUPTERS.incrementAndGet());
     private static final java.util.concurrent.atomic.AtomicInteger INTERRUPTERS = new java.util.concurrent.atomic.AtomicInteger();
@@ -129,6 +130,49 @@ public abstract sealed class PythonInterpreter implements Interpreter permits Ma
     /** The registered call the current thread runs (innermost), for Java code an upcall runs. */
     private static final ThreadLocal<InflightCall> CALL_ON_THREAD = new ThreadLocal<>();
 
+    /** The registered call the current thread runs (innermost), or null: what a raised exception is classified for. */
+    static InflightCall currentCall() {
+        return CALL_ON_THREAD.get();
+    }
+
+    // ---- which interpreter a thread is in ----
+
+    /** Interpreters by the address of their {@code PyInterpreterState}, while they live. */
+    private static final Map<Long, PythonInterpreter> BY_STATE = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** The {@code PyInterpreterState*} of this interpreter, or null before it exists and after it ended. */
+    abstract MemorySegment state();
+
+    /** Makes this interpreter findable by {@link #attached} (its state exists now). */
+    final void registerState(MemorySegment state) {
+        BY_STATE.put(state.address(), this);
+    }
+
+    /** This interpreter ended: no longer findable. */
+    final void unregisterState(MemorySegment state) {
+        BY_STATE.remove(state.address(), this);
+    }
+
+    /**
+     * The interpreter whose thread state the current thread has attached (whose GIL it holds), if
+     * pyhost made it; else null. GIL held (of any interpreter): one downcall and a map lookup.
+     */
+    public static PythonInterpreter attached() {
+        return BY_STATE.get(PyInterpreterState_Get().address());
+    }
+
+    /** Whether the current thread holds this interpreter's GIL (has one of its thread states attached). Any thread. */
+    public final boolean gilHeldHere() {
+        MemorySegment tstate = PyThreadState_GetUnchecked();
+        MemorySegment own = state();
+        return tstate.address() != 0 && own != null && PyThreadState_GetInterpreter(tstate).address() == own.address();
+    }
+
+    /** The native identifier of the current thread ({@code threading.get_ident()}). Any thread. */
+    public static long currentThreadIdent() {
+        return PyThread_get_thread_ident();
+    }
+
     /**
      * Whether the call the current thread runs was asked to stop (its timeout passed, it was
      * interrupted, or its context is closing): Java code that waits inside an upcall (a service
@@ -204,7 +248,7 @@ public abstract sealed class PythonInterpreter implements Interpreter permits Ma
      *
      * @param kind {@link CApi#EVAL_INPUT} or {@link CApi#FILE_INPUT}
      */
-    public final MemorySegment compile(String source, int kind) {
+    final MemorySegment compile(String source, int kind) {
         CodeKey key = new CodeKey(source, kind);
         MemorySegment code = codeCache.get(key);
         if (code == null) {
@@ -235,7 +279,7 @@ public abstract sealed class PythonInterpreter implements Interpreter permits Ma
     }
 
     /** One of pyhost's helper functions (helpers.py), borrowed. */
-    public final MemorySegment helper(String name) {
+    final MemorySegment helper(String name) {
         if (helpers == null) {
             helpers = loadHelpers();
         }
@@ -279,38 +323,39 @@ public abstract sealed class PythonInterpreter implements Interpreter permits Ma
     }
 
     /**
-     * An object of this interpreter kept under {@code key} (an owned reference, released with the
-     * interpreter's other cached objects), or null. GIL held.
+     * The object kept under {@code key} ({@link #attach}), or null: lent for the current call,
+     * never closed by the caller. GIL held.
      */
-    public final MemorySegment attachment(String key) {
+    public final PyRef attachment(String key) {
         return attachments.get(key);
     }
 
     /**
-     * {@code helper(*args)} (borrowed args): a new reference; a Python exception is thrown as
-     * {@link io.pyhost.api.PyException} (classified for {@code call}, which may be null). GIL held.
+     * {@code helper(*args)} with the Python values of {@code args} (a {@link PyRef} among them is
+     * the object itself): a new reference; a Python exception is thrown as
+     * {@link io.pyhost.api.PyException}. GIL held.
      */
-    public final MemorySegment callHelper(String helper, InflightCall call, MemorySegment... args) {
-        MemorySegment result = Values.callWithObjects(helper(helper), args);
-        if (result.address() == 0) {
-            throw PyErrors.fetch(this, call);
-        }
-        return result;
+    public final PyRef callHelper(String helper, List<?> args) {
+        return PyRef.take(this, PyRef.invoke(this, helper(helper), args, null));
     }
 
-    /** Keeps {@code ownedRef} under {@code key} (taking the reference). GIL held. */
-    public final void attach(String key, MemorySegment ownedRef) {
-        MemorySegment old = attachments.put(key, ownedRef);
+    /**
+     * Keeps {@code ref} under {@code key} until the interpreter releases its objects: the
+     * interpreter owns it from now on (closing it elsewhere is refused). GIL held.
+     */
+    public final void attach(String key, PyRef ref) {
+        ref.holdForInterpreter();
+        PyRef old = attachments.put(key, ref);
         if (old != null) {
-            Py_DecRef(old);
+            old.releaseHeld();
         }
     }
 
     /** Releases this interpreter's cached objects. GIL held. */
     protected final void releaseObjects() {
-        java.util.List<MemorySegment> attached = new java.util.ArrayList<>(attachments.values());
+        java.util.List<PyRef> attached = new java.util.ArrayList<>(attachments.values());
         attachments.clear(); // first, as for the code cache below
-        attached.forEach(CApi::Py_DecRef);
+        attached.forEach(PyRef::releaseHeld);
         java.util.List<MemorySegment> codes = new java.util.ArrayList<>(codeCache.values());
         codeCache.clear(); // first: releasing can run Python that drops the GIL
         MemorySegment helpersHeld = helpers;

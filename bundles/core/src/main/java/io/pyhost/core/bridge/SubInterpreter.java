@@ -65,24 +65,28 @@ public final class SubInterpreter extends PythonInterpreter {
 
     private CompletableFuture<Void> createdSignal;
 
+    private static java.lang.invoke.VarHandle configField(String name) {
+        return field(PY_INTERPRETER_CONFIG, name);
+    }
+
     private void live() {
         OWNS_AN_INTERPRETER.set(true);
         int gilState = PyGILState_Ensure();
         MemorySegment mainTstate = PyGILState_GetThisThreadState();
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment cfg = arena.allocate(PY_INTERPRETER_CONFIG);
-            cfg.set(ValueLayout.JAVA_INT, 0, config.useMainObmalloc() ? 1 : 0);
-            cfg.set(ValueLayout.JAVA_INT, 4, config.allowFork() ? 1 : 0);
-            cfg.set(ValueLayout.JAVA_INT, 8, config.allowExec() ? 1 : 0);
-            cfg.set(ValueLayout.JAVA_INT, 12, config.allowThreads() ? 1 : 0);
-            cfg.set(ValueLayout.JAVA_INT, 16, config.allowDaemonThreads() ? 1 : 0);
-            cfg.set(ValueLayout.JAVA_INT, 20, config.checkMultiInterpExtensions() ? 1 : 0);
-            cfg.set(ValueLayout.JAVA_INT, 24, config.ownGil() ? 2 : 1); // PyInterpreterConfig_OWN_GIL : _SHARED_GIL
+            configField("use_main_obmalloc").set(cfg, config.useMainObmalloc() ? 1 : 0);
+            configField("allow_fork").set(cfg, config.allowFork() ? 1 : 0);
+            configField("allow_exec").set(cfg, config.allowExec() ? 1 : 0);
+            configField("allow_threads").set(cfg, config.allowThreads() ? 1 : 0);
+            configField("allow_daemon_threads").set(cfg, config.allowDaemonThreads() ? 1 : 0);
+            configField("check_multi_interp_extensions").set(cfg, config.checkMultiInterpExtensions() ? 1 : 0);
+            configField("gil").set(cfg, config.ownGil() ? OWN_GIL : SHARED_GIL);
             MemorySegment out = arena.allocate(ValueLayout.ADDRESS);
             MemorySegment status = Py_NewInterpreterFromConfig(arena, out, cfg);
             MemorySegment created = out.get(ValueLayout.ADDRESS, 0);
-            if (status.get(ValueLayout.JAVA_INT, 0) != 0 || created.address() == 0) {
-                MemorySegment msg = status.get(ValueLayout.ADDRESS, 16);
+            if ((int) PY_STATUS_TYPE.get(status) != 0 || created.address() == 0) {
+                MemorySegment msg = (MemorySegment) PY_STATUS_ERR_MSG.get(status);
                 String why = msg.address() == 0 ? "no reason given" : msg.reinterpret(4096).getString(0);
                 // On failure CPython has made the main thread state current again.
                 PyGILState_Release(gilState);
@@ -92,6 +96,7 @@ public final class SubInterpreter extends PythonInterpreter {
             }
             tstate = created;
             interpState = PyInterpreterState_Get();
+            registerState(interpState);
             id = PyInterpreterState_GetID(interpState);
             threadIdent = PyThread_get_thread_ident();
             if (has__PyInterpreterState_SetRunningMain() && _PyInterpreterState_SetRunningMain(interpState) != 0) {
@@ -140,6 +145,7 @@ public final class SubInterpreter extends PythonInterpreter {
             _PyInterpreterState_SetNotRunningMain(interpState); // Py_EndInterpreter refuses a running interpreter
         }
         releaseObjects(); // not needed for memory (the interpreter frees all), but drops Java's handles
+        unregisterState(interpState);
         synchronized (lifecycle) {
             interpState = null;
         }
@@ -230,6 +236,11 @@ public final class SubInterpreter extends PythonInterpreter {
                 h.abandon(gone);
             }
         }
+    }
+
+    @Override
+    MemorySegment state() {
+        return interpState;
     }
 
     @Override

@@ -3,6 +3,7 @@ package io.pyhost.core.bridge;
 import static io.pyhost.core.bridge.CApi.*;
 
 import java.lang.foreign.Arena;
+import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.reflect.Array;
@@ -41,13 +42,17 @@ public final class Values {
     private static final long UNICODE_SUBCLASS = 1L << 28;
     private static final long DICT_SUBCLASS = 1L << 29;
 
+    /** The two out-parameters of {@code PyBytes_AsStringAndSize(obj, &buffer, &length)}, side by side in the scratch buffer. */
+    private static final java.lang.foreign.StructLayout BYTES_OUT = MemoryLayout.structLayout(
+            ValueLayout.ADDRESS.withName("buffer"), ValueLayout.JAVA_LONG.withName("length"));
+
     private Values() {
     }
 
     // ------------------------------------------------------------------ Python -> Java
 
     /** The Java value of a Python object (borrowed; not released here). */
-    public static Object toJava(MemorySegment object) {
+    static Object toJava(MemorySegment object) {
         // scalars first: the cycle-tracking set is made only when a container is met (most values are scalars)
         long t = typeOf(object).address();
         if (object.address() == Py_None.address() || t == PyLong_Type.address() || t == PyFloat_Type.address()
@@ -63,7 +68,7 @@ public final class Values {
      * it passes through a mutable container, which its own conversion detects). Anything else is
      * converted as {@link #toJava(MemorySegment)} does.
      */
-    public static Object items(MemorySegment object) {
+    static Object items(MemorySegment object) {
         if (typeOf(object).address() != PyTuple_Type.address()) {
             return toJava(object);
         }
@@ -127,12 +132,9 @@ public final class Values {
         if (PyType_IsSubtype(type, PyFloat_Type) != 0) {
             return PyFloat_AsDouble(o);
         }
-        Foreign handler = foreign;
-        if (handler != null) {
-            Object java = handler.toJava(o);
-            if (java != Foreign.NOT_FOREIGN) {
-                return java; // a Java object Python held (pyhost.JavaObject): the very same object
-            }
+        Object java = lentObject(o, type);
+        if (java != Foreign.NOT_FOREIGN) {
+            return java; // a Java object Python held (pyhost.JavaObject): the very same object
         }
         MemorySegment str = PyObject_Str(o);
         if (str.address() == 0) {
@@ -196,8 +198,8 @@ public final class Values {
 
     private static byte[] bytes(MemorySegment o) {
         MemorySegment scratch = Scratch.forThisThread();
-        MemorySegment buffer = scratch.asSlice(0, ValueLayout.ADDRESS.byteSize());
-        MemorySegment size = scratch.asSlice(8, ValueLayout.JAVA_LONG.byteSize());
+        MemorySegment buffer = scratch.asSlice(BYTES_OUT.byteOffset(MemoryLayout.PathElement.groupElement("buffer")), ValueLayout.ADDRESS);
+        MemorySegment size = scratch.asSlice(BYTES_OUT.byteOffset(MemoryLayout.PathElement.groupElement("length")), ValueLayout.JAVA_LONG);
         if (PyBytes_AsStringAndSize(o, buffer, size) != 0) {
             throw new ConversionException();
         }
@@ -300,7 +302,33 @@ public final class Values {
         return out;
     }
 
-    /** Checks depth and cycles, and holds the container (a new reference) until {@link #leave}. */
+    /** The Java object a stand-in of {@code type} lends, or {@link Foreign#NOT_FOREIGN} when it is no stand-in. */
+    private static Object lentObject(MemorySegment o, MemorySegment type) {
+        Foreign handler = foreign;
+        PythonInterpreter in = handler == null ? null : PythonInterpreter.attached();
+        PyRef standIn = in == null ? null : handler.standInType(in);
+        if (standIn == null || standIn.isClosed() || type.address() != standIn.pointer().address()) {
+            return Foreign.NOT_FOREIGN;
+        }
+        return handler.lentObject(in, standInRef(o));
+    }
+
+    /** The reference a stand-in holds (its {@code _pyhost_ref}), or 0. */
+    private static long standInRef(MemorySegment standIn) {
+        MemorySegment ref = PyRef.getAttribute(standIn, "_pyhost_ref");
+        if (ref.address() == 0) {
+            PyErr_Clear();
+            return 0;
+        }
+        long value = PyLong_AsLongLong(ref);
+        Py_DecRef(ref);
+        if (value == -1 && PyErr_Occurred().address() != 0) {
+            PyErr_Clear();
+            return 0;
+        }
+        return value;
+    }
+
     private static boolean PySet_CheckExact(MemorySegment o) {
         return typeOf(o).address() == PySet_Type.address();
     }
@@ -330,7 +358,7 @@ public final class Values {
      * A new tuple of the Python values of {@code items}, converted in order; when one cannot be
      * converted, what was made is released before the exception is thrown (nothing leaks).
      */
-    public static MemorySegment tuple(List<?> items) {
+    static MemorySegment tuple(List<?> items) {
         MemorySegment tuple = PyTuple_New(items.size());
         if (tuple.address() == 0) {
             throw new ConversionException();
@@ -347,7 +375,7 @@ public final class Values {
     }
 
     /** A new tuple holding new references to {@code objects} (borrowed here). */
-    public static MemorySegment tupleOf(MemorySegment... objects) {
+    static MemorySegment tupleOf(MemorySegment... objects) {
         MemorySegment tuple = PyTuple_New(objects.length);
         if (tuple.address() == 0) {
             throw new ConversionException();
@@ -360,7 +388,7 @@ public final class Values {
     }
 
     /** {@code callable(*items)}: a new reference, or NULL with a Python exception raised; nothing leaks. */
-    public static MemorySegment callWith(MemorySegment callable, List<?> items) {
+    static MemorySegment callWith(MemorySegment callable, List<?> items) {
         MemorySegment args = tuple(items);
         try {
             return PyObject_CallObject(callable, args);
@@ -370,7 +398,7 @@ public final class Values {
     }
 
     /** {@code callable(*objects)} with borrowed objects: a new reference, or NULL with a Python exception raised. */
-    public static MemorySegment callWithObjects(MemorySegment callable, MemorySegment... objects) {
+    static MemorySegment callWithObjects(MemorySegment callable, MemorySegment... objects) {
         MemorySegment args = tupleOf(objects);
         try {
             return PyObject_CallObject(callable, args);
@@ -380,7 +408,7 @@ public final class Values {
     }
 
     /** A new reference to the Python value of {@code value}. */
-    public static MemorySegment toPython(Object value) {
+    static MemorySegment toPython(Object value) {
         // scalars first: the cycle-tracking map is made only for a container (most values are scalars)
         if (value == null || value instanceof Long || value instanceof String || value instanceof Double
                 || value instanceof Boolean || value instanceof Integer) {
@@ -406,6 +434,7 @@ public final class Values {
             case String s -> string(s);
             case Character c -> string(String.valueOf(c));
             case byte[] b -> bytes(b);
+            case PyRef ref -> ref.newPointer(); // the object itself
             case Map<?, ?> m -> dict(m, depth, path);
             case Set<?> s -> set(s, depth, path);
             case Collection<?> c -> list(c, depth, path);
@@ -414,9 +443,9 @@ public final class Values {
                     yield array(v, depth, path);
                 }
                 Foreign handler = foreign;
-                MemorySegment standIn = handler == null ? null : handler.toPython(v);
+                PyRef standIn = handler == null ? null : handler.toPython(v);
                 if (standIn != null) {
-                    yield standIn; // a pyhost.JavaObject
+                    yield standIn.detach(); // a pyhost.JavaObject, or the object of a PyObject handle
                 }
                 throw new IllegalArgumentException("cannot convert a Java " + v.getClass().getName() + " to Python");
             }
@@ -434,7 +463,7 @@ public final class Values {
     }
 
     /** A new Python str; lone surrogates survive. */
-    public static MemorySegment string(String s) {
+    static MemorySegment string(String s) {
         try (Arena arena = Arena.ofConfined()) {
             if (!hasLoneSurrogate(s)) {
                 byte[] utf8 = s.getBytes(StandardCharsets.UTF_8);
@@ -598,17 +627,23 @@ public final class Values {
 
     /**
      * Java objects the value table does not convert: the interop layer lends them to Python as
-     * stand-ins ({@code pyhost.JavaObject}) and takes them back. GIL held for both methods.
+     * stand-ins ({@code pyhost.JavaObject}) and takes them back. GIL held for every method.
      */
     public interface Foreign {
-        /** What {@link #toJava} answers for a Python object that is no stand-in. */
+        /** What {@link #lentObject} answers for a Python object that is no stand-in. */
         Object NOT_FOREIGN = new Object();
 
-        /** A new reference to a stand-in for {@code object}, or null when it is not lent to Python (then refused). */
-        MemorySegment toPython(Object object);
+        /** A new reference to a stand-in for {@code object} (taken over by the converter), or null when it is not lent to Python (then refused). */
+        PyRef toPython(Object object);
 
-        /** The Java object {@code object} stands in for, or {@link #NOT_FOREIGN}. */
-        Object toJava(MemorySegment object);
+        /** The type of {@code in}'s stand-ins (held by {@code in}, not the caller's to close), or null. */
+        PyRef standInType(PythonInterpreter in);
+
+        /**
+         * The Java object {@code in}'s stand-in with reference {@code ref} lends ({@code ref} 0: the
+         * stand-in had none); throws {@link IllegalArgumentException} when it is lent no longer.
+         */
+        Object lentObject(PythonInterpreter in, long ref);
     }
 
     private static volatile Foreign foreign;

@@ -1,9 +1,5 @@
 package io.pyhost.core.interop;
 
-import static io.pyhost.core.bridge.CApi.*;
-
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
 import java.lang.reflect.Method;
 import java.security.SecureRandom;
 import java.util.ArrayList;
@@ -12,7 +8,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
-import io.pyhost.core.bridge.PyErrors;
+import io.pyhost.core.bridge.PyRef;
 import io.pyhost.core.bridge.PythonInterpreter;
 import io.pyhost.core.bridge.Values;
 
@@ -73,7 +69,7 @@ public final class JavaObjects implements Values.Foreign {
     // ---- Values.Foreign ----
 
     @Override
-    public MemorySegment toPython(Object object) {
+    public PyRef toPython(Object object) {
         if (object instanceof PythonHandle handle) {
             return handle.newReference(PythonHost.current()); // a PyObject: its own Python object
         }
@@ -93,13 +89,13 @@ public final class JavaObjects implements Values.Foreign {
     }
 
     @Override
-    public Object toJava(MemorySegment object) {
-        PythonInterpreter in = PyhostModule.here();
-        MemorySegment type = in == null ? null : in.attachment(TYPE_KEY);
-        if (type == null || typeOf(object).address() != type.address()) {
-            return NOT_FOREIGN;
-        }
-        Lent lent = find(in, refOf(object));
+    public PyRef standInType(PythonInterpreter in) {
+        return in.attachment(TYPE_KEY);
+    }
+
+    @Override
+    public Object lentObject(PythonInterpreter in, long ref) {
+        Lent lent = find(in, ref);
         if (lent == null) {
             throw new IllegalArgumentException("a pyhost.JavaObject whose Java object is no longer lent to Python");
         }
@@ -138,26 +134,19 @@ public final class JavaObjects implements Values.Foreign {
     }
 
     /** Lends {@code lent} to {@code in}: a new reference to its stand-in. GIL held. */
-    MemorySegment lend(PythonInterpreter in, Lent lent) {
+    PyRef lend(PythonInterpreter in, Lent lent) {
         Map<Long, Lent> table = tables.computeIfAbsent(in, this::newTable);
         long ref;
         do {
             ref = REFS.nextLong() & Long.MAX_VALUE;
         } while (ref == 0 || table.putIfAbsent(ref, lent) != null);
-        MemorySegment standIn;
-        try {
-            standIn = Values.callWith(PyhostModule.function(in, "_make"), List.of(ref, lent.label(), List.copyOf(lent.methods().keySet())));
+        try (PyRef make = PyhostModule.function(in, "_make")) {
+            return make.callObject(List.of(ref, lent.label(), List.copyOf(lent.methods().keySet())), null);
         } catch (RuntimeException e) {
             table.remove(ref);
             lent.release().run();
             throw e;
         }
-        if (standIn.address() == 0) {
-            table.remove(ref);
-            lent.release().run();
-            throw PyErrors.fetch(in, null);
-        }
-        return standIn;
     }
 
     private Map<Long, Lent> newTable(PythonInterpreter in) {
@@ -187,20 +176,19 @@ public final class JavaObjects implements Values.Foreign {
      * {@code __del__} queued). GIL held; runs no Python code.
      */
     void drain(PythonInterpreter in) {
-        MemorySegment released = in.attachment(RELEASED_KEY);
+        PyRef released = in.attachment(RELEASED_KEY);
         if (released == null) {
             return;
         }
-        long n = PyList_Size(released);
+        long n = released.size();
         if (n <= 0) {
             return;
         }
         Map<Long, Lent> table = tables.get(in);
         List<Lent> dropped = new ArrayList<>(); // those whose release does something (services)
         for (long i = 0; i < n; i++) {
-            long ref = PyLong_AsLongLong(PyList_GetItem(released, i));
-            if (ref == -1 && PyErr_Occurred().address() != 0) {
-                PyErr_Clear(); // Python put something else there: nothing to forget
+            long ref = released.longItem(i, 0); // 0, no reference: Python put something else there
+            if (ref == 0) {
                 continue;
             }
             Lent lent = table == null ? null : table.remove(ref);
@@ -208,9 +196,7 @@ public final class JavaObjects implements Values.Foreign {
                 dropped.add(lent);
             }
         }
-        if (PyList_SetSlice(released, 0, n, MemorySegment.NULL) != 0) {
-            PyErr_Clear();
-        }
+        released.clearList();
         if (!dropped.isEmpty()) {
             // service proxies give their service back: framework code (a ServiceFactory's ungetService)
             // must not run under the GIL, where it could wait for this very interpreter
@@ -226,21 +212,4 @@ public final class JavaObjects implements Values.Foreign {
         }
     }
 
-    /** The reference a stand-in holds (its {@code _pyhost_ref}), or 0. GIL held. */
-    static long refOf(MemorySegment standIn) {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment ref = PyObject_GetAttrString(standIn, arena.allocateFrom("_pyhost_ref"));
-            if (ref.address() == 0) {
-                PyErr_Clear();
-                return 0;
-            }
-            long value = PyLong_AsLongLong(ref);
-            Py_DecRef(ref);
-            if (value == -1 && PyErr_Occurred().address() != 0) {
-                PyErr_Clear();
-                return 0;
-            }
-            return value;
-        }
-    }
 }

@@ -1,17 +1,5 @@
 package io.pyhost.core.interop;
 
-import static io.pyhost.core.bridge.CApi.*;
-import static java.lang.foreign.MemoryLayout.PathElement.groupElement;
-
-import java.lang.foreign.Arena;
-import java.lang.foreign.FunctionDescriptor;
-import java.lang.foreign.Linker;
-import java.lang.foreign.MemoryLayout;
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.StructLayout;
-import java.lang.foreign.ValueLayout;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.MethodType;
 import java.nio.charset.StandardCharsets;
 import java.util.Collections;
 import java.util.List;
@@ -20,10 +8,14 @@ import java.util.Set;
 import java.util.WeakHashMap;
 import java.util.concurrent.ConcurrentHashMap;
 
+import io.pyhost.api.PyException;
 import io.pyhost.core.bridge.JavaErrors;
-import io.pyhost.core.bridge.PyErrors;
+import io.pyhost.core.bridge.Namespace;
+import io.pyhost.core.bridge.PyRef;
 import io.pyhost.core.bridge.PythonInterpreter;
 import io.pyhost.core.bridge.StackGuard;
+import io.pyhost.core.bridge.Upcall;
+import io.pyhost.core.bridge.Upcall.ErrorType;
 import io.pyhost.core.bridge.Values;
 
 /**
@@ -32,16 +24,16 @@ import io.pyhost.core.bridge.Values;
  * {@code import pyhost} works in every mode without a preload. Nothing Python-level is shared
  * between interpreters: each gets its own module, classes and functions.
  *
- * <p>Its one way into Java is {@code _raw(op, ...)}, a builtin whose C function is an FFM
- * upcall stub (one per class loader, process-wide memory; see {@link #retire}). The stub must never let an
- * exception escape (that ends the JVM) and must only run on threads whose stack CPython keeps
- * {@link StackGuard#RESERVE} clear of (docs/interop-design.md): the Python side checks that
- * the thread is ready before it calls {@code _raw}.
+ * <p>Its one way into Java is {@code _raw(op, ...)}, the bridge's {@link Upcall} function, answered
+ * by {@link #raw} (see {@link #retire}). The upcall never lets an exception escape (that ends the
+ * JVM) and must only run on threads whose stack CPython keeps {@link StackGuard#RESERVE} clear of
+ * (docs/interop-design.md): the Python side checks that the thread is ready before it calls
+ * {@code _raw}.
  */
 public final class PyhostModule {
     private static final String NAMESPACE = "pyhost.module";
     private static final String MODULE = "pyhost.module.object";
-    private static final MemorySegment MODULE_NAME = Arena.global().allocateFrom("pyhost");
+    private static final String MODULE_NAME = "pyhost";
     private static final int OP_GUARD = 0;
     private static final int OP_CALL = 1;
     private static final int OP_FUNCTIONS = 2;
@@ -55,32 +47,6 @@ public final class PyhostModule {
     private static final int[] ARITY = {1, 4, 1, 4, 5, 4, 2, 3, 6};
     private static final String PENDING_OUTPUT = "pyhost.module.pending_output";
     private static final String PENDING_LOGS = "pyhost.module.pending_logs";
-    private static final int METH_VARARGS = 0x0001;
-
-    /** {@code PyMethodDef}: const char *ml_name; PyCFunction ml_meth; int ml_flags; const char *ml_doc. */
-    private static final StructLayout PY_METHOD_DEF = MemoryLayout.structLayout(
-            ValueLayout.ADDRESS.withName("ml_name"), ValueLayout.ADDRESS.withName("ml_meth"),
-            ValueLayout.JAVA_INT.withName("ml_flags"), MemoryLayout.paddingLayout(4), ValueLayout.ADDRESS.withName("ml_doc"));
-
-    /**
-     * What the upcall stub calls: {@link #raw} while this core runs, then {@link #RETIRED}. The stub
-     * reaches this class only through the call site, so once retired it holds nothing of this
-     * class loader, and a refreshed core's classes can be collected although CPython keeps the
-     * stub (and the definition below) for as long as the process lives.
-     */
-    private static final java.lang.invoke.MutableCallSite UPCALL = new java.lang.invoke.MutableCallSite(
-            MethodType.methodType(MemorySegment.class, MemorySegment.class, MemorySegment.class));
-    /**
-     * The target of a retired stub: NULL with no exception set, which CPython turns into a
-     * {@code SystemError} in the caller. JDK classes only: it pins no pyhost class loader.
-     */
-    private static final java.lang.invoke.MethodHandle RETIRED = MethodHandles.dropArguments(
-            MethodHandles.constant(MemorySegment.class, MemorySegment.NULL), 0, MemorySegment.class, MemorySegment.class);
-
-    /** The method definition behind every interpreter's {@code _raw}; lives as long as the process. */
-    private static final MemorySegment RAW_DEF = makeRawDef();
-
-    private static final Map<Long, PythonInterpreter> BY_STATE = new ConcurrentHashMap<>();
     private static final ThreadLocal<Set<PythonInterpreter>> READY =
             ThreadLocal.withInitial(() -> Collections.newSetFromMap(new WeakHashMap<>()));
 
@@ -92,6 +58,17 @@ public final class PyhostModule {
 
     static {
         Values.setForeign(JavaObjects.INSTANCE); // Java objects the value table does not convert become pyhost.JavaObject
+        Upcall.install(new Upcall.Handler() {
+            @Override
+            public Object handle(Upcall.Arguments arguments) {
+                return raw(arguments);
+            }
+
+            @Override
+            public Object failed(Throwable t) {
+                return PyhostModule.failed(t);
+            }
+        });
     }
 
     private PyhostModule() {
@@ -99,17 +76,15 @@ public final class PyhostModule {
 
     /** The interpreter whose GIL the current thread holds, if pyhost made its module; else null. GIL held. */
     static PythonInterpreter here() {
-        return BY_STATE.get(PyInterpreterState_Get().address());
+        PythonInterpreter in = PythonInterpreter.attached();
+        return in == null || in.attachment(NAMESPACE) == null ? null : in;
     }
 
-    /** A borrowed reference to a function of {@code in}'s module namespace. GIL held. */
-    static MemorySegment function(PythonInterpreter in, String name) {
-        MemorySegment namespace = in.attachment(NAMESPACE);
-        MemorySegment f;
-        try (Arena arena = Arena.ofConfined()) {
-            f = namespace == null ? MemorySegment.NULL : PyDict_GetItemString(namespace, arena.allocateFrom(name));
-        }
-        if (f.address() == 0) {
+    /** A new reference to a function of {@code in}'s module namespace. GIL held. */
+    static PyRef function(PythonInterpreter in, String name) {
+        PyRef namespace = in.attachment(NAMESPACE);
+        PyRef f = namespace == null ? null : namespace.getItem(name);
+        if (f == null) {
             throw new IllegalStateException("the pyhost module of this interpreter has no " + name);
         }
         return f;
@@ -127,23 +102,6 @@ public final class PyhostModule {
         }
     }
 
-    private static MemorySegment makeRawDef() {
-        Arena forever = Arena.global(); // CPython keeps pointers to the definition and the stub
-        try {
-            UPCALL.setTarget(MethodHandles.lookup().findStatic(PyhostModule.class, "raw", UPCALL.type()));
-            MemorySegment stub = Linker.nativeLinker().upcallStub(UPCALL.dynamicInvoker(),
-                    FunctionDescriptor.of(ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.ADDRESS), forever);
-            MemorySegment def = forever.allocate(PY_METHOD_DEF);
-            def.set(ValueLayout.ADDRESS, PY_METHOD_DEF.byteOffset(groupElement("ml_name")), forever.allocateFrom("_raw"));
-            def.set(ValueLayout.ADDRESS, PY_METHOD_DEF.byteOffset(groupElement("ml_meth")), stub);
-            def.set(ValueLayout.JAVA_INT, PY_METHOD_DEF.byteOffset(groupElement("ml_flags")), METH_VARARGS);
-            def.set(ValueLayout.ADDRESS, PY_METHOD_DEF.byteOffset(groupElement("ml_doc")), MemorySegment.NULL);
-            return def;
-        } catch (ReflectiveOperationException e) {
-            throw new IllegalStateException("cannot make the pyhost module's upcall", e);
-        }
-    }
-
     /**
      * Called once when this core stops, while CPython lives on for the next core (a restart or a
      * refresh): in {@code main} it puts back what the module replaced (thread starts,
@@ -157,20 +115,20 @@ public final class PyhostModule {
     public static void retire(PythonInterpreter main, java.time.Duration bound) {
         try {
             main.call(null, bound, in -> {
-                MemorySegment retire = in.attachment(NAMESPACE) == null ? MemorySegment.NULL : function(in, "_retire");
-                MemorySegment done = retire.address() == 0 ? MemorySegment.NULL : PyObject_CallObject(retire, MemorySegment.NULL);
-                if (done.address() == 0) {
-                    PyErr_Clear(); // nothing to undo, or Python refused: the next core replaces it all anyway
-                } else {
-                    Py_DecRef(done);
+                PyRef namespace = in.attachment(NAMESPACE);
+                try (PyRef retire = namespace == null ? null : namespace.getItem("_retire")) {
+                    if (retire != null) {
+                        retire.callObject(null, null).close();
+                    }
+                } catch (PyException refused) {
+                    // nothing to undo, or Python refused: the next core replaces it all anyway
                 }
                 return null;
             });
         } catch (RuntimeException busy) {
             // C code holds the main GIL past the bound: the next core's module replaces what is left
         }
-        UPCALL.setTarget(RETIRED);
-        java.lang.invoke.MutableCallSite.syncAll(new java.lang.invoke.MutableCallSite[] {UPCALL});
+        Upcall.retire();
     }
 
     /**
@@ -179,23 +137,22 @@ public final class PyhostModule {
      */
     public static void ensure(PythonInterpreter in) {
         if (in.attachment(NAMESPACE) == null) {
-            in.attach(NAMESPACE, install(in));
-            MemorySegment module = PyDict_GetItemString(PyImport_GetModuleDict(), MODULE_NAME); // borrowed
-            Py_IncRef(module);
-            in.attach(MODULE, module);
-            MemorySegment namespace = in.attachment(NAMESPACE);
-            try (Arena arena = Arena.ofConfined()) {
-                for (String[] kept : new String[][] {{"JavaObject", JavaObjects.TYPE_KEY}, {"_released", JavaObjects.RELEASED_KEY},
-                        {"_pending_output", PENDING_OUTPUT}, {"_pending_logs", PENDING_LOGS}}) {
-                    MemorySegment object = PyDict_GetItemString(namespace, arena.allocateFrom(kept[0])); // borrowed
-                    Py_IncRef(object);
-                    in.attach(kept[1], object);
-                }
+            PyRef namespace = install(in);
+            in.attach(NAMESPACE, namespace);
+            in.attach(MODULE, required(Namespace.importedModule(in, MODULE_NAME), "sys.modules['pyhost']"));
+            for (String[] kept : new String[][] {{"JavaObject", JavaObjects.TYPE_KEY}, {"_released", JavaObjects.RELEASED_KEY},
+                    {"_pending_output", PENDING_OUTPUT}, {"_pending_logs", PENDING_LOGS}}) {
+                in.attach(kept[1], required(namespace.getItem(kept[0]), kept[0]));
             }
-            BY_STATE.put(PyInterpreterState_Get().address(), in);
-            in.ended().thenRun(() -> BY_STATE.values().remove(in));
         }
         prepareThread(in);
+    }
+
+    private static PyRef required(PyRef ref, String what) {
+        if (ref == null) {
+            throw new IllegalStateException("pyhost_module.py made no " + what);
+        }
+        return ref;
     }
 
     /**
@@ -214,14 +171,11 @@ public final class PyhostModule {
      * Two lookups per call; GIL held.
      */
     public static void keepImportable(PythonInterpreter in) {
-        MemorySegment module = in.attachment(MODULE);
+        PyRef module = in.attachment(MODULE);
         if (module == null) {
             return;
         }
-        MemorySegment modules = PyImport_GetModuleDict();
-        if (PyDict_GetItemString(modules, MODULE_NAME).address() != module.address()) {
-            PyDict_SetItemString(modules, MODULE_NAME, module);
-        }
+        Namespace.keepInSysModules(MODULE_NAME, module);
         JavaObjects.INSTANCE.drain(in);
         drainPending(in);
     }
@@ -236,52 +190,39 @@ public final class PyhostModule {
         if (ready.contains(in)) {
             return;
         }
-        MemorySegment namespace = in.attachment(NAMESPACE);
+        PyRef namespace = in.attachment(NAMESPACE);
         if (namespace == null || !StackGuard.guardCurrentThread()) {
             return;
         }
-        MemorySegment mark;
-        try (Arena arena = Arena.ofConfined()) {
-            mark = PyDict_GetItemString(namespace, arena.allocateFrom("_mark_ready")); // borrowed
-        }
-        MemorySegment done = mark.address() == 0 ? MemorySegment.NULL : PyObject_CallObject(mark, MemorySegment.NULL);
-        if (done.address() == 0) {
-            PyErr_Clear();
+        try (PyRef mark = namespace.getItem("_mark_ready")) {
+            if (mark == null) {
+                return;
+            }
+            mark.callObject(null, null).close();
+        } catch (PyException refused) {
             return;
         }
-        Py_DecRef(done);
         ready.add(in);
     }
 
     /** Runs pyhost_module.py in a new namespace holding {@code _raw}; returns the namespace (owned). */
-    private static MemorySegment install(PythonInterpreter in) {
+    private static PyRef install(PythonInterpreter in) {
         String source;
         try (var stream = PyhostModule.class.getResourceAsStream("pyhost_module.py")) {
             source = new String(stream.readAllBytes(), StandardCharsets.UTF_8);
         } catch (java.io.IOException | NullPointerException e) {
             throw new IllegalStateException("pyhost_module.py is missing from core", e);
         }
-        MemorySegment namespace = PyDict_New();
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment builtins = PyImport_ImportModule(arena.allocateFrom("builtins"));
-            PyDict_SetItemString(namespace, arena.allocateFrom("__builtins__"), builtins);
-            Py_DecRef(builtins);
-            MemorySegment raw = PyCFunction_NewEx(RAW_DEF, MemorySegment.NULL, MemorySegment.NULL);
-            PyDict_SetItemString(namespace, arena.allocateFrom("_raw"), raw);
-            Py_DecRef(raw);
-            MemorySegment name = Values.toPython("pyhost");
-            PyDict_SetItemString(namespace, arena.allocateFrom("__name__"), name);
-            Py_DecRef(name);
-            MemorySegment code = Py_CompileString(arena.allocateFrom(source), arena.allocateFrom("<pyhost>"), FILE_INPUT);
-            MemorySegment result = code.address() == 0 ? MemorySegment.NULL : PyEval_EvalCode(code, namespace, namespace);
-            if (code.address() != 0) {
-                Py_DecRef(code);
+        PyRef namespace = Namespace.create(in);
+        try {
+            try (PyRef raw = Upcall.newFunction(in)) {
+                namespace.setItem("_raw", raw);
             }
-            if (result.address() == 0) {
-                Py_DecRef(namespace);
-                throw PyErrors.fetch(in, null);
-            }
-            Py_DecRef(result);
+            namespace.setItem("__name__", "pyhost");
+            Namespace.execFile(namespace, source, "<pyhost>");
+        } catch (RuntimeException e) {
+            namespace.close();
+            throw e;
         }
         return namespace;
     }
@@ -289,58 +230,53 @@ public final class PyhostModule {
     // ---- the upcall ----
 
     /**
-     * {@code _raw(op, ...)}: {@code PyObject *(PyObject *self, PyObject *args)}, the GIL held by
-     * the calling thread. Returns a new reference, or NULL with a Python exception set. Never
-     * throws: an exception leaving an upcall ends the JVM.
+     * {@code _raw(op, ...)}, the GIL held by the calling thread: the answer for Python (see
+     * {@link Upcall.Handler#handle}); what it throws reaches Python through {@link #failed}.
      */
-    private static MemorySegment raw(MemorySegment self, MemorySegment args) {
+    private static Object raw(Upcall.Arguments args) {
+        // _raw is reachable from Python (pyhost.call.__globals__): its arguments are untrusted.
+        long count = args.count();
+        if (count < 1) {
+            return fail(ErrorType.TYPE_ERROR, "pyhost: _raw needs an operation");
+        }
+        long op = args.longValue(0); // not an int, or out of range: raised
+        if (op < 0 || op >= ARITY.length) {
+            return fail(ErrorType.TYPE_ERROR, "pyhost: unknown operation " + op);
+        }
+        if (count != ARITY[(int) op]) {
+            return fail(ErrorType.TYPE_ERROR, "pyhost: operation " + op + " takes " + ARITY[(int) op] + " arguments, not " + count);
+        }
+        PythonInterpreter in = here();
+        if (in != null && op != OP_GUARD && (op != OP_CALL || (++upcalls & 63) == 0)) {
+            // what Python dropped or queued is taken at each context call (keepImportable); a
+            // long loop of pyhost.call takes it every 64th upcall, so the hot path stays light
+            JavaObjects.INSTANCE.drain(in);
+            drainPending(in);
+        }
+        return switch ((int) op) {
+            case OP_GUARD -> StackGuard.guardCurrentThread();
+            case OP_FUNCTIONS -> FunctionRegistry.shared().names();
+            case OP_CALL -> call(in, args);
+            case OP_INVOKE -> invoke(in, args);
+            case OP_SERVICES -> services(in, args);
+            case OP_REGISTER -> register(in, args);
+            case OP_UNREGISTER -> unregister(in, args);
+            case OP_OUTPUT -> output(in, args);
+            default -> log(in, args);
+        };
+    }
+
+    /** What Python gets for what {@link #raw} (or converting its answer) threw. Never throws. */
+    private static Object failed(Throwable thrown) {
         try {
-            // _raw is reachable from Python (pyhost.call.__globals__): its arguments are untrusted.
-            // PyTuple_GetItem past the end gives NULL, and NULL must never reach Values.toJava.
-            long count = PyTuple_Size(args);
-            if (count < 1) {
-                return fail(PyExc_TypeError, "pyhost: _raw needs an operation");
-            }
-            long op = PyLong_AsLongLong(PyTuple_GetItem(args, 0));
-            if (op == -1 && PyErr_Occurred().address() != 0) {
-                return MemorySegment.NULL; // not an int, or out of range
-            }
-            if (op < 0 || op >= ARITY.length) {
-                return fail(PyExc_TypeError, "pyhost: unknown operation " + op);
-            }
-            if (count != ARITY[(int) op]) {
-                return fail(PyExc_TypeError, "pyhost: operation " + op + " takes " + ARITY[(int) op] + " arguments, not " + count);
-            }
-            PythonInterpreter in = here();
-            if (in != null && op != OP_GUARD && (op != OP_CALL || (++upcalls & 63) == 0)) {
-                // what Python dropped or queued is taken at each context call (keepImportable); a
-                // long loop of pyhost.call takes it every 64th upcall, so the hot path stays light
-                JavaObjects.INSTANCE.drain(in);
-                drainPending(in);
-            }
-            return switch ((int) op) {
-                case OP_GUARD -> Values.toPython(StackGuard.guardCurrentThread());
-                case OP_FUNCTIONS -> Values.toPython(FunctionRegistry.shared().names());
-                case OP_CALL -> call(in, args);
-                case OP_INVOKE -> invoke(in, args);
-                case OP_SERVICES -> services(in, args);
-                case OP_REGISTER -> register(in, args);
-                case OP_UNREGISTER -> unregister(in, args);
-                case OP_OUTPUT -> output(in, args);
-                default -> log(in, args);
+            return switch (thrown) {
+                case Values.ConversionException e -> Upcall.RAISED; // a Python exception is set
+                case JavaMethods.NoSuchCall e -> fail(ErrorType.TYPE_ERROR, e.getMessage());
+                case IllegalArgumentException e -> fail(ErrorType.TYPE_ERROR, "pyhost: " + e.getMessage());
+                default -> fail(ErrorType.RUNTIME_ERROR, "pyhost: " + describe(thrown));
             };
-        } catch (Values.ConversionException e) {
-            return MemorySegment.NULL; // a Python exception is set
-        } catch (JavaMethods.NoSuchCall e) {
-            return fail(PyExc_TypeError, e.getMessage());
-        } catch (IllegalArgumentException e) {
-            return fail(PyExc_TypeError, "pyhost: " + e.getMessage());
-        } catch (Throwable t) {
-            try {
-                return fail(PyExc_RuntimeError, "pyhost: " + describe(t));
-            } catch (Throwable again) {
-                return MemorySegment.NULL; // nothing may leave an upcall; CPython reports a SystemError
-            }
+        } catch (Throwable again) {
+            return null; // nothing may leave an upcall; CPython reports a SystemError
         }
     }
 
@@ -364,16 +300,16 @@ public final class PyhostModule {
     }
 
     @SuppressWarnings("unchecked")
-    private static MemorySegment call(PythonInterpreter in, MemorySegment args) {
-        if (!(Values.toJava(PyTuple_GetItem(args, 1)) instanceof String name)) {
-            return fail(PyExc_TypeError, "pyhost: the function name must be a str");
+    private static Object call(PythonInterpreter in, Upcall.Arguments args) {
+        if (!(args.value(1) instanceof String name)) {
+            return fail(ErrorType.TYPE_ERROR, "pyhost: the function name must be a str");
         }
-        if (!(Values.items(PyTuple_GetItem(args, 2)) instanceof List<?> positionalIn)) {
-            return fail(PyExc_TypeError, "pyhost: the positional arguments must be a tuple");
+        if (!(args.items(2) instanceof List<?> positionalIn)) {
+            return fail(ErrorType.TYPE_ERROR, "pyhost: the positional arguments must be a tuple");
         }
-        Object keywordsIn = Values.toJava(PyTuple_GetItem(args, 3)); // None when there are none (no dict to walk)
+        Object keywordsIn = args.value(3); // None when there are none (no dict to walk)
         if (keywordsIn != null && (!(keywordsIn instanceof Map<?, ?> map) || !map.keySet().stream().allMatch(String.class::isInstance))) {
-            return fail(PyExc_TypeError, "pyhost: the keyword arguments must be a dict with str keys");
+            return fail(ErrorType.TYPE_ERROR, "pyhost: the keyword arguments must be a dict with str keys");
         }
         List<Object> positional = (List<Object>) positionalIn;
         Map<String, Object> keywords = keywordsIn == null ? Map.of() : (Map<String, Object>) keywordsIn;
@@ -386,12 +322,12 @@ public final class PyhostModule {
 
     /** {@code _raw(OP_INVOKE, ref, name, args)}: a method of a lent Java object or service. */
     @SuppressWarnings("unchecked")
-    private static MemorySegment invoke(PythonInterpreter in, MemorySegment args) {
-        Object ref = Values.toJava(PyTuple_GetItem(args, 1));
-        Object name = Values.toJava(PyTuple_GetItem(args, 2));
-        Object positional = Values.toJava(PyTuple_GetItem(args, 3));
+    private static Object invoke(PythonInterpreter in, Upcall.Arguments args) {
+        Object ref = args.value(1);
+        Object name = args.value(2);
+        Object positional = args.value(3);
         if (!(ref instanceof Long r) || !(name instanceof String method) || !(positional instanceof List<?> list)) {
-            return fail(PyExc_TypeError, "pyhost: a Java method call needs a reference, a method name and a tuple of arguments");
+            return fail(ErrorType.TYPE_ERROR, "pyhost: a Java method call needs a reference, a method name and a tuple of arguments");
         }
         JavaObjects.Lent lent = in == null ? null : JavaObjects.INSTANCE.find(in, r);
         if (lent == null) {
@@ -406,14 +342,14 @@ public final class PyhostModule {
     }
 
     /** {@code _raw(OP_SERVICES, type, filter, timeoutMillis, one)}: proxies of exported services. */
-    private static MemorySegment services(PythonInterpreter in, MemorySegment args) {
-        Object type = Values.toJava(PyTuple_GetItem(args, 1));
-        Object filter = Values.toJava(PyTuple_GetItem(args, 2));
-        Object timeout = Values.toJava(PyTuple_GetItem(args, 3));
-        Object one = Values.toJava(PyTuple_GetItem(args, 4));
+    private static Object services(PythonInterpreter in, Upcall.Arguments args) {
+        Object type = args.value(1);
+        Object filter = args.value(2);
+        Object timeout = args.value(3);
+        Object one = args.value(4);
         if (!(type instanceof String typeName) || filter != null && !(filter instanceof String) || !(timeout instanceof Long millis)
                 || millis < 0 || !(one instanceof Boolean single) || in == null) {
-            return fail(PyExc_TypeError, "pyhost: a service lookup needs a type name, a filter or None, a timeout and a flag");
+            return fail(ErrorType.TYPE_ERROR, "pyhost: a service lookup needs a type name, a filter or None, a timeout and a flag");
         }
         List<JavaObjects.Lent> found = new java.util.ArrayList<>();
         Throwable[] failure = new Throwable[1];
@@ -439,46 +375,39 @@ public final class PyhostModule {
         if (failure[0] != null) {
             found.forEach(l -> l.release().run());
             return failure[0] instanceof ExportedServices.Unavailable u ? unavailable(typeName, u.getMessage())
-                    : failure[0] instanceof IllegalArgumentException bad ? fail(PyExc_ValueError, "pyhost.service: " + bad.getMessage())
-                    : fail(PyExc_RuntimeError, "pyhost: " + describe(failure[0]));
+                    : failure[0] instanceof IllegalArgumentException bad ? fail(ErrorType.VALUE_ERROR, "pyhost.service: " + bad.getMessage())
+                    : fail(ErrorType.RUNTIME_ERROR, "pyhost: " + describe(failure[0]));
         }
-        MemorySegment list = PyList_New(0);
+        List<PyRef> standIns = new java.util.ArrayList<>(found.size());
         try {
-            for (int i = 0; i < found.size(); i++) {
-                MemorySegment standIn = JavaObjects.INSTANCE.lend(in, found.get(i));
-                int rc = PyList_Append(list, standIn);
-                Py_DecRef(standIn);
-                if (rc != 0) {
-                    throw new Values.ConversionException();
-                }
+            for (JavaObjects.Lent lent : found) {
+                standIns.add(JavaObjects.INSTANCE.lend(in, lent));
             }
-        } catch (RuntimeException e) {
-            Py_DecRef(list);
-            throw e;
+            return PyRef.of(in, standIns); // a list of the stand-ins themselves
+        } finally {
+            standIns.forEach(PyRef::close);
         }
-        return ok(list);
     }
 
     /** {@code _raw(OP_REGISTER, names, obj, properties)}: a Python object becomes an OSGi service. */
     @SuppressWarnings("unchecked")
-    private static MemorySegment register(PythonInterpreter in, MemorySegment args) {
-        Object names = Values.toJava(PyTuple_GetItem(args, 1));
-        MemorySegment object = PyTuple_GetItem(args, 2); // borrowed from the args tuple
-        Object properties = Values.toJava(PyTuple_GetItem(args, 3));
+    private static Object register(PythonInterpreter in, Upcall.Arguments args) {
+        Object names = args.value(1);
+        Object properties = args.value(3); // the object, argument 2, is taken below as the registration's reference
         if (!(names instanceof List<?> list) || list.isEmpty() || !list.stream().allMatch(String.class::isInstance)
                 || properties != null && !(properties instanceof Map<?, ?>) || in == null) {
-            return fail(PyExc_TypeError, "pyhost: register needs interface names, an object and properties or None");
+            return fail(ErrorType.TYPE_ERROR, "pyhost: register needs interface names, an object and properties or None");
         }
         PythonHost host = PythonHost.current();
         if (host == null) {
             host = INTERPRETER_HOSTS.get(in);
         }
         if (host == null) {
-            return fail(PyExc_RuntimeError, "pyhost.register: this thread runs no context's call, so no context would own the "
+            return fail(ErrorType.RUNTIME_ERROR, "pyhost.register: this thread runs no context's call, so no context would own the "
                     + "service (in worker mode, register from the context's own code, not from a thread it started)");
         }
         PythonHost owner = host;
-        Py_IncRef(object); // the registration's own reference, from here on
+        PyRef object = args.object(2, in); // the registration's own reference, from here on
         Object[] outcome = new Object[2];
         offGil(in, () -> {
             try {
@@ -489,14 +418,14 @@ public final class PyhostModule {
             }
         });
         if (outcome[1] != null) {
-            Py_DecRef(object);
+            object.close();
             Throwable t = (Throwable) outcome[1];
             return t instanceof ExportedServices.Unavailable u ? unavailable(String.valueOf(list), u.getMessage())
-                    : t instanceof IllegalArgumentException bad ? fail(PyExc_TypeError, "pyhost.register: " + bad.getMessage())
+                    : t instanceof IllegalArgumentException bad ? fail(ErrorType.TYPE_ERROR, "pyhost.register: " + bad.getMessage())
                     : javaError(t, messageOf(t));
         }
         PythonServices.Registration r = (PythonServices.Registration) outcome[0];
-        return ok(Values.toPython(List.of(r.token, PythonServices.serviceId(r))));
+        return List.of(r.token, PythonServices.serviceId(r));
     }
 
     /** The host the Python code on this thread belongs to, or null (a worker context's own thread). */
@@ -506,15 +435,15 @@ public final class PyhostModule {
     }
 
     /** {@code _raw(OP_OUTPUT, error, lines)}: complete lines written to sys.stdout/sys.stderr. */
-    private static MemorySegment output(PythonInterpreter in, MemorySegment args) {
-        Object error = Values.toJava(PyTuple_GetItem(args, 1));
-        Object lines = Values.toJava(PyTuple_GetItem(args, 2));
+    private static Object output(PythonInterpreter in, Upcall.Arguments args) {
+        Object error = args.value(1);
+        Object lines = args.value(2);
         if (!(error instanceof Boolean toError) || !(lines instanceof List<?> list)) {
-            return fail(PyExc_TypeError, "pyhost: output needs a flag and a list of lines");
+            return fail(ErrorType.TYPE_ERROR, "pyhost: output needs a flag and a list of lines");
         }
         PythonHost host = hostHere(in);
         offGil(in, () -> list.forEach(line -> printed(host, toError, String.valueOf(line)))); // a sink is application code
-        return ok(Values.toPython(null));
+        return null;
     }
 
     private static void printed(PythonHost host, boolean error, String line) {
@@ -530,18 +459,18 @@ public final class PyhostModule {
     }
 
     /** {@code _raw(OP_LOG, logger, level, message, traceback, origin)}: a logging record. */
-    private static MemorySegment log(PythonInterpreter in, MemorySegment args) {
+    private static Object log(PythonInterpreter in, Upcall.Arguments args) {
         Object[] fields = new Object[5];
         for (int i = 0; i < 5; i++) {
-            fields[i] = Values.toJava(PyTuple_GetItem(args, i + 1));
+            fields[i] = args.value(i + 1);
         }
         if (!(fields[0] instanceof String) || !(fields[1] instanceof Long) || !(fields[2] instanceof String)
                 || !(fields[3] instanceof String) || !(fields[4] instanceof String)) {
-            return fail(PyExc_TypeError, "pyhost: a log record needs a logger name, a level, a message, a traceback and an origin");
+            return fail(ErrorType.TYPE_ERROR, "pyhost: a log record needs a logger name, a level, a message, a traceback and an origin");
         }
         PythonHost host = hostHere(in);
         offGil(in, () -> logged(host, fields));
-        return ok(Values.toPython(null));
+        return null;
     }
 
     private static void logged(PythonHost host, Object[] f) {
@@ -559,23 +488,23 @@ public final class PyhostModule {
      */
     @SuppressWarnings("unchecked")
     private static void drainPending(PythonInterpreter in) {
-        MemorySegment output = in.attachment(PENDING_OUTPUT);
-        MemorySegment logs = in.attachment(PENDING_LOGS);
-        if (output == null || logs == null || PyList_Size(output) <= 0 && PyList_Size(logs) <= 0) {
+        PyRef output = in.attachment(PENDING_OUTPUT);
+        PyRef logs = in.attachment(PENDING_LOGS);
+        if (output == null || logs == null || output.size() <= 0 && logs.size() <= 0) {
             return;
         }
         Object lines;
         Object records;
         try {
-            lines = Values.toJava(output);
-            records = Values.toJava(logs);
+            lines = output.toJava();
+            records = logs.toJava();
         } catch (RuntimeException e) {
-            PyErr_Clear(); // Python put something odd there: dropped with the lists below
+            // Python put something odd there (its exception is cleared): dropped with the lists below
             lines = List.of();
             records = List.of();
         }
-        PyList_SetSlice(output, 0, PyList_Size(output), MemorySegment.NULL);
-        PyList_SetSlice(logs, 0, PyList_Size(logs), MemorySegment.NULL);
+        output.clearList();
+        logs.clearList();
         PythonHost host = hostHere(in);
         List<?> outputLines = lines instanceof List<?> l ? l : List.of();
         List<?> logRecords = records instanceof List<?> r ? r : List.of();
@@ -598,14 +527,14 @@ public final class PyhostModule {
     }
 
     /** {@code _raw(OP_UNREGISTER, token)}. */
-    private static MemorySegment unregister(PythonInterpreter in, MemorySegment args) {
-        Object token = Values.toJava(PyTuple_GetItem(args, 1));
+    private static Object unregister(PythonInterpreter in, Upcall.Arguments args) {
+        Object token = args.value(1);
         PythonServices.Registration r = token instanceof Long t ? PythonServices.shared().find(t) : null;
         if (r != null && in != null) {
             offGil(in, () -> PythonServices.shared().unregister(r)); // consumers are told synchronously: they may still call in
             PythonServices.shared().releaseUnregistered(r);
         }
-        return ok(Values.toPython(null));
+        return null;
     }
 
     /**
@@ -613,7 +542,7 @@ public final class PyhostModule {
      * plain JDK types there, and answers Python with the value, or raises {@code pyhost.JavaError}
      * for a Java exception.
      */
-    private static MemorySegment answer(PythonInterpreter in, JavaWork work) {
+    private static Object answer(PythonInterpreter in, JavaWork work) {
         Object[] outcome = new Object[4]; // result, Java exception, its message, a result that cannot be converted
         Runnable java = () -> {
             Object result;
@@ -640,10 +569,10 @@ public final class PyhostModule {
         };
         offGil(in, java); // the GIL is released while Java runs; re-entry runs inline
         if (outcome[3] != null) {
-            return fail(PyExc_TypeError, "pyhost: " + outcome[3]);
+            return fail(ErrorType.TYPE_ERROR, "pyhost: " + outcome[3]);
         }
         if (outcome[1] instanceof JavaMethods.NoSuchCall noSuch) {
-            return fail(PyExc_TypeError, noSuch.getMessage());
+            return fail(ErrorType.TYPE_ERROR, noSuch.getMessage());
         }
         if (outcome[1] instanceof JavaObjects.ServiceGone gone) {
             return unavailable("service", gone.getMessage());
@@ -651,7 +580,7 @@ public final class PyhostModule {
         if (outcome[1] instanceof Throwable t) {
             return javaError(t, (String) outcome[2]);
         }
-        return ok(Values.toPython(outcome[0])); // unknown objects become pyhost.JavaObject; refused ones: TypeError
+        return outcome[0]; // unknown objects become pyhost.JavaObject; refused ones: TypeError
     }
 
     /** Java code an upcall runs; whatever it throws reaches Python as pyhost.JavaError. */
@@ -673,42 +602,28 @@ public final class PyhostModule {
     }
 
     /** Raises {@code pyhost.JavaError} for {@code t} (kept for the Java caller as the PyException's cause); returns NULL. */
-    private static MemorySegment javaError(Throwable t, String message) {
-        return raise(List.of(1, t.getClass().getName(), message, JavaErrors.keep(PyInterpreterState_Get().address(), t)));
+    private static Object javaError(Throwable t, String message) {
+        return raise(List.of(1, t.getClass().getName(), message, JavaErrors.keep(t)));
     }
 
     /** Raises {@code pyhost.ServiceUnavailable}; returns NULL. */
-    private static MemorySegment unavailable(String type, String message) {
+    private static Object unavailable(String type, String message) {
         return raise(List.of(2, type, message, 0L));
     }
 
-    /** Calls the module's {@code _raise(kind, java_type, message, token)}, which raises; returns NULL with it set. */
-    private static MemorySegment raise(List<Object> arguments) {
+    /** Calls the module's {@code _raise(kind, java_type, message, token)}, which raises; returns {@link Upcall#RAISED}. */
+    private static Object raise(List<Object> arguments) {
         PythonInterpreter in = here();
+        String otherwise = "pyhost: " + arguments.get(1) + ": " + arguments.get(2);
         if (in == null) {
-            return fail(PyExc_RuntimeError, "pyhost: " + arguments.get(1) + ": " + arguments.get(2));
+            return fail(ErrorType.RUNTIME_ERROR, otherwise);
         }
-        MemorySegment result = Values.callWith(function(in, "_raise"), arguments);
-        if (result.address() != 0) { // _raise was replaced by something that returns: raise anyway
-            Py_DecRef(result);
-            return fail(PyExc_RuntimeError, "pyhost: " + arguments.get(1) + ": " + arguments.get(2));
+        try (PyRef raise = function(in, "_raise")) {
+            return Upcall.raiseBy(raise, arguments, otherwise); // _raise replaced by something that returns: raised anyway
         }
-        return MemorySegment.NULL;
     }
 
-    /**
-     * The answer of a successful operation: the value itself (a new reference, passed on). Errors
-     * are raised from here ({@link #javaError}, {@link #unavailable}), so the Python side needs
-     * no wrapper frame to unpack an answer.
-     */
-    private static MemorySegment ok(MemorySegment value) {
-        return value;
-    }
-
-    private static MemorySegment fail(MemorySegment type, String message) {
-        try (Arena arena = Arena.ofConfined()) {
-            PyErr_SetString(type, arena.allocateFrom(message));
-        }
-        return MemorySegment.NULL;
+    private static Object fail(ErrorType type, String message) {
+        return Upcall.raise(type, message);
     }
 }

@@ -1,6 +1,6 @@
 package io.pyhost.core.interop;
 
-import java.lang.foreign.MemorySegment;
+import io.pyhost.core.bridge.PyRef;
 
 /**
  * A Java handle to a Python object ({@link io.pyhost.api.PyObject}): given back to Python in
@@ -12,5 +12,5 @@ public interface PythonHandle {
      * {@link IllegalArgumentException} when that code is not of the handle's context, and
      * {@link IllegalStateException} when the handle was closed.
      */
-    MemorySegment newReference(PythonHost current);
+    PyRef newReference(PythonHost current);
 }

@@ -1,9 +1,5 @@
 package io.pyhost.core.interop;
 
-import static io.pyhost.core.bridge.CApi.*;
-
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
 import java.lang.reflect.InvocationHandler;
 import java.lang.reflect.Method;
 import java.lang.reflect.Proxy;
@@ -25,7 +21,7 @@ import org.osgi.framework.namespace.PackageNamespace;
 import org.osgi.framework.wiring.BundleCapability;
 import org.osgi.framework.wiring.BundleWiring;
 
-import io.pyhost.core.bridge.Values;
+import io.pyhost.core.bridge.PyRef;
 
 /**
  * Python objects registered as OSGi services ({@code pyhost.register}).
@@ -77,11 +73,11 @@ public final class PythonServices {
         final long token;
         final PythonHost host;
         final String label;
-        private final MemorySegment object;            // owned; used and released only with the GIL held
+        private final PyRef object;                    // owned; used and released only with the GIL held
         private boolean released;                      // guarded by the GIL
         volatile ServiceRegistration<?> registration;
 
-        Registration(long token, PythonHost host, String label, MemorySegment object) {
+        Registration(long token, PythonHost host, String label, PyRef object) {
             this.token = token;
             this.host = host;
             this.label = label;
@@ -117,34 +113,12 @@ public final class PythonServices {
             if (released) {
                 throw new IllegalStateException(label + " was unregistered");
             }
-            MemorySegment attribute;
-            try (Arena arena = Arena.ofConfined()) {
-                attribute = PyObject_GetAttrString(object, arena.allocateFrom(method.getName()));
+            PyRef attribute = method.isDefault() ? object.getAttrOrNull(method.getName()) : object.getAttr(method.getName());
+            if (attribute == null) {
+                return DEFAULT; // the interface's default method, as Java would run it
             }
-            if (attribute.address() == 0) {
-                if (method.isDefault() && PyErr_ExceptionMatches(PyExc_AttributeError) != 0) {
-                    PyErr_Clear();
-                    return DEFAULT; // the interface's default method, as Java would run it
-                }
-                throw new Values.ConversionException();
-            }
-            MemorySegment tuple = MemorySegment.NULL;
-            try {
-                tuple = Values.tuple(java.util.Arrays.asList(args)); // unknown objects become pyhost.JavaObject
-                MemorySegment result = PyObject_CallObject(attribute, tuple);
-                if (result.address() == 0) {
-                    throw new Values.ConversionException();
-                }
-                try {
-                    return Values.toJava(result);
-                } finally {
-                    Py_DecRef(result);
-                }
-            } finally {
-                Py_DecRef(attribute);
-                if (tuple.address() != 0) {
-                    Py_DecRef(tuple);
-                }
+            try (attribute) {
+                return attribute.call(java.util.Arrays.asList(args), null); // unknown objects become pyhost.JavaObject
             }
         }
 
@@ -152,7 +126,7 @@ public final class PythonServices {
         void release() {
             if (!released) {
                 released = true;
-                Py_DecRef(object);
+                object.close();
             }
         }
 
@@ -175,7 +149,7 @@ public final class PythonServices {
      * failure the caller still owns it) under the interfaces {@code names}. Runs with the GIL
      * released: the framework tells listeners synchronously, and they may call the new service.
      */
-    Registration register(PythonHost host, List<String> names, MemorySegment object, Map<String, Object> properties) {
+    Registration register(PythonHost host, List<String> names, PyRef object, Map<String, Object> properties) {
         BundleContext bc = context;
         if (bc == null) {
             throw new ExportedServices.Unavailable("OSGi services are not available here (pyhost core runs outside an OSGi framework)");
