@@ -1,5 +1,6 @@
 package io.pyhost.core;
 
+import java.lang.foreign.MemorySegment;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -281,7 +282,7 @@ final class PythonContext implements PyContext, io.pyhost.core.interop.PythonHos
     // ---- memory shared without a copy (issue 14) ----
 
     /** A memoryview over Java memory, lent to a call; {@code segment} keeps that memory reachable. */
-    private record SharedView(MemorySegment view, MemorySegment segment) { // view: pyhost's own reference
+    private record SharedView(PyRef view, MemorySegment segment) { // view: pyhost's own reference
     }
 
     /** Views lent to the running call and the calls it re-entered; only the permit holder, GIL held. */
@@ -293,15 +294,14 @@ final class PythonContext implements PyContext, io.pyhost.core.interop.PythonHos
     private final java.util.Queue<PythonBuffer> buffersToRelease = new java.util.concurrent.ConcurrentLinkedQueue<>();
 
     @Override
-    public MemorySegment shareMemory(MemorySegment segment) {
+    public PyRef shareMemory(MemorySegment segment) {
         if (permitHolder != Thread.currentThread()) {
             throw new IllegalArgumentException("a MemorySegment reaches Python only as an argument or local of a call of "
                     + describe() + ", not on a thread Python started");
         }
-        MemorySegment view = io.pyhost.core.bridge.SharedMemory.view(segment);
-        Py_IncRef(view); // pyhost's own reference: the view is released when the call ends, whoever else holds it
+        PyRef view = io.pyhost.core.bridge.SharedMemory.view(interpreter, segment); // pyhost's own: released when the call ends
         sharedViews.add(new SharedView(view, segment));
-        return view;
+        return view.newReference(); // the converter's, whoever else will hold it
     }
 
     /** GIL held: releases the views lent since {@code mark}; false when Python still exports one of them. */
@@ -310,7 +310,7 @@ final class PythonContext implements PyContext, io.pyhost.core.interop.PythonHos
         for (int i = sharedViews.size() - 1; i >= mark; i--) {
             SharedView shared = sharedViews.remove(i);
             if (io.pyhost.core.bridge.SharedMemory.release(shared.view())) {
-                Py_DecRef(shared.view());
+                shared.view().close();
             } else {
                 stillExported.add(shared);
                 all = false;
@@ -325,7 +325,7 @@ final class PythonContext implements PyContext, io.pyhost.core.interop.PythonHos
             if (!io.pyhost.core.bridge.SharedMemory.release(shared.view())) {
                 return false;
             }
-            Py_DecRef(shared.view());
+            shared.view().close();
             return true;
         });
     }
@@ -337,7 +337,7 @@ final class PythonContext implements PyContext, io.pyhost.core.interop.PythonHos
     }
 
     /** {@link PythonObject#buffer()}: takes {@code self}'s buffer. GIL held, in a call of this context. */
-    PythonBuffer exportBuffer(MemorySegment self) {
+    PythonBuffer exportBuffer(PyRef self) {
         io.pyhost.core.bridge.SharedMemory.Exported exported = io.pyhost.core.bridge.SharedMemory.acquire(self);
         PythonBuffer buffer = new PythonBuffer(this, HANDLE_IDS.incrementAndGet(), exported);
         buffers.put(buffer.id(), buffer);

@@ -99,7 +99,7 @@ final class PythonObject implements PyObject, PythonHandle {
 
     @Override
     public io.pyhost.api.PyBuffer buffer() {
-        return run((in, call, self) -> context.exportBuffer(self));
+        return run(self -> context.exportBuffer(self));
     }
 
     @Override

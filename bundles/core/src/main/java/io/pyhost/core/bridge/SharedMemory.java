@@ -107,7 +107,7 @@ public final class SharedMemory {
      * @throws IllegalArgumentException for a heap segment (the GC may move its memory) or one
      *         whose scope is closed
      */
-    public static MemorySegment view(MemorySegment segment) {
+    public static PyRef view(PythonInterpreter in, MemorySegment segment) {
         if (!segment.isNative()) {
             throw new IllegalArgumentException("a heap MemorySegment cannot be shared with Python: the garbage collector may "
                     + "move its memory; allocate it from an Arena (native memory)");
@@ -119,15 +119,13 @@ public final class SharedMemory {
         // owner is the caller, waiting for the call, so its arena cannot close meanwhile).
         MemorySegment view = PyMemoryView_FromMemory(MemorySegment.ofAddress(segment.address()), segment.byteSize(),
                 segment.isReadOnly() ? PYBUF_READ : PYBUF_WRITE);
-        if (view.address() == 0) {
-            throw new Values.ConversionException();
-        }
+        PyRef owned = PyRef.take(in, view); // throws the Python exception of a NULL
         if (layoutChecked && (viewsOfBuffer(view) != 1
                 || (long) VIEW_EXPORTS.get(view.reinterpret(MEMORYVIEW.byteSize()), 0L) != 0
                 || (int) MBUF_FLAGS.get(managedBuffer(view), 0L) != 0)) {
             layoutChecked = false; // another CPython layout: trust memoryview.release() alone
         }
-        return view;
+        return owned;
     }
 
     /**
@@ -137,7 +135,8 @@ public final class SharedMemory {
      * must stay. An object that copied the raw address (ctypes) is beyond what can be seen.
      * Does not release the caller's reference to the view.
      */
-    public static boolean release(MemorySegment view) {
+    public static boolean release(PyRef lent) {
+        MemorySegment view = lent.pointer();
         if (viewsOfBuffer(view) > 1) {
             // a slice or memoryview(view) is still alive: no Python code may reach the memory through
             // it any more (it will raise ValueError), but it may have exported its buffer, so the
@@ -169,7 +168,8 @@ public final class SharedMemory {
      * @throws IllegalArgumentException when its memory is not one segment (negative strides,
      *         suboffsets); the buffer is then released again
      */
-    public static Exported acquire(MemorySegment exporter) {
+    public static Exported acquire(PyRef lent) {
+        MemorySegment exporter = lent.pointer();
         Arena struct = Arena.ofShared(); // freed at release, from whichever thread releases it
         MemorySegment view = struct.allocate(PY_BUFFER);
         if (PyObject_GetBuffer(exporter, view, PYBUF_RECORDS_RO) != 0) {

@@ -1,5 +1,6 @@
 package io.pyhost.core.interop;
 
+import java.lang.foreign.MemorySegment;
 import java.lang.reflect.Method;
 import java.security.SecureRandom;
 import java.util.ArrayList;

@@ -28,7 +28,7 @@ public interface PythonHost {
      * A new reference to a {@code memoryview} over {@code segment} for the call running now (GIL
      * held): released when that call ends. Only a context's call can take one.
      */
-    default java.lang.foreign.MemorySegment shareMemory(java.lang.foreign.MemorySegment segment) {
+    default io.pyhost.core.bridge.PyRef shareMemory(java.lang.foreign.MemorySegment segment) {
         throw new IllegalArgumentException("a MemorySegment reaches Python only as an argument or local of a context's call, not in "
                 + describe());
     }
