@@ -676,14 +676,19 @@ final class PythonContext implements PyContext, io.pyhost.core.interop.PythonHos
             }
             boolean idle = acquireUninterruptibly(deadline); // an interrupted closer must not leave the context half-closed
             if (idle) {
+                // Releasing runs Python (__del__, a buffer's __release_buffer__): a call like any
+                // other, interrupted past the deadline until it ends, never left looping on a lane.
+                InflightCall closing = new InflightCall();
+                current = closing;
                 try {
-                    interpreter.call(null, left(deadline), in -> {
+                    interpreter.call(closing, left(deadline), in -> {
                         releaseGlobals();
                         return null;
                     });
                 } catch (PythonInterpreter.CallTimeoutException | IllegalStateException late) {
                     // the GIL is held elsewhere (worker mode) or the interpreter is gone: released when it can be
                 } finally {
+                    current = null;
                     permit.release(); // callers queued behind close now see closedBecause and fail at once
                 }
             }

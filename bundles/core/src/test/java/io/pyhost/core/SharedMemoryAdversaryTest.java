@@ -184,4 +184,37 @@ public class SharedMemoryAdversaryTest extends EngineTest {
             SharedMemoryProbe.assertHolds("keptViewsAfterTheArenaClosed", mode);
         }
     }
+    /**
+     * Python code that runs while a context closes (here an exporter's {@code __release_buffer__}
+     * for a PyBuffer Java left open, that never returns) is interrupted like any call: close()
+     * returns within its close timeout, and the context is released, instead of the loop running
+     * for ever on a lane.
+     */
+    @Test
+    public void pythonCodeRunByCloseIsInterruptedLikeAnyCall() throws Exception {
+        for (String mode : EmbeddedPython.MODES) {
+            PythonContext ctx = (PythonContext) EmbeddedPython.create(engine,
+                    io.pyhost.api.ContextOptions.mode(mode).withCallTimeout(java.time.Duration.ofSeconds(2)));
+            ctx.exec("""
+                    class Exporter:
+                        def __init__(self):
+                            self.data = bytearray(16)
+                        def __buffer__(self, flags):
+                            return memoryview(self.data)
+                        def __release_buffer__(self, view):
+                            while True:
+                                pass
+                    exporter = Exporter()
+                    """);
+            try (io.pyhost.api.PyObject exporter = ctx.evalObject("exporter")) {
+                assertNotNull(exporter.buffer()); // left open: released by close
+            }
+            long start = System.nanoTime();
+            ctx.close();
+            long closeMillis = (System.nanoTime() - start) / 1_000_000;
+            ctx.released().get(10, java.util.concurrent.TimeUnit.SECONDS); // a TimeoutException when the loop is never interrupted
+            // the cleanup code may run for the close timeout (5 s), then it is interrupted
+            assertTrue(mode + ": close took " + closeMillis + " ms", closeMillis < 7_000);
+        }
+    }
 }
