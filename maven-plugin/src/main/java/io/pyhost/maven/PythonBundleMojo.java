@@ -154,7 +154,7 @@ public class PythonBundleMojo extends AbstractMojo {
             EmbeddedPython.deleteTree(target); // nothing stale from an earlier build
             Files.createDirectories(target);
             List<String> pip = new ArrayList<>(List.of("-m", "pip", "install", "--no-index", "--find-links", links.toAbsolutePath().toString(),
-                    "--only-binary", ":all:", "--target", target.toString(), "--no-compile", "--no-cache-dir", "--no-warn-script-location"));
+                    "--only-binary", ":all:", "--target", target.toString(), "--no-compile", "--no-cache-dir", "--no-warn-script-location", "--root-user-action", "ignore"));
             if (!resolveDependencies) {
                 pip.add("--no-deps");
             }
@@ -172,6 +172,17 @@ public class PythonBundleMojo extends AbstractMojo {
             }
             // console scripts: their #! names this build's interpreter; nothing in a bundle can run them
             EmbeddedPython.deleteTree(target.resolve("bin"));
+            // PEP 610 records the wheel's file: URL on this machine; a bundle has no use for it, and it differs per build
+            try (Stream<Path> infos = Files.list(target)) {
+                for (Path info : infos.filter(p -> p.getFileName().toString().endsWith(".dist-info")).toList()) {
+                    if (Files.deleteIfExists(info.resolve("direct_url.json"))) {
+                        Path record = info.resolve("RECORD");
+                        String entry = info.getFileName() + "/direct_url.json,";
+                        Files.write(record, Files.readAllLines(record, StandardCharsets.UTF_8).stream().filter(l -> !l.startsWith(entry)).toList(),
+                                StandardCharsets.UTF_8);
+                    }
+                }
+            }
 
             List<DistributionMetadata> installed = installed(target);
             if (installed.isEmpty()) {
