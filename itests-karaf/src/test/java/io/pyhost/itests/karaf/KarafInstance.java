@@ -55,6 +55,7 @@ final class KarafInstance implements AutoCloseable {
     private final int sshPort;
     private final Map<String, String> probeConfig = new LinkedHashMap<>();
     private final List<String> bootFeatures = new ArrayList<>();
+    private boolean offline;
     private Process process;
     private Thread killer;
 
@@ -67,20 +68,23 @@ final class KarafInstance implements AutoCloseable {
 
     /** A fresh copy of the unpacked distribution in {@code pyhost.karaf.work/name}. */
     static KarafInstance create(String name) throws IOException {
-        Path dist = Path.of(property("pyhost.karaf.dist"));
         Path base = Path.of(property("pyhost.karaf.work")).resolve(name);
         deleteTree(base);
-        try (Stream<Path> files = Files.walk(dist)) {
+        copyTree(Path.of(property("pyhost.karaf.dist")), base);
+        return new KarafInstance(base);
+    }
+
+    private static void copyTree(Path from, Path to) throws IOException {
+        try (Stream<Path> files = Files.walk(from)) {
             for (Path source : (Iterable<Path>) files::iterator) {
-                Path target = base.resolve(dist.relativize(source).toString());
+                Path target = to.resolve(from.relativize(source).toString());
                 if (Files.isDirectory(source)) {
                     Files.createDirectories(target);
                 } else {
-                    Files.copy(source, target, StandardCopyOption.COPY_ATTRIBUTES);
+                    Files.copy(source, target, StandardCopyOption.COPY_ATTRIBUTES, StandardCopyOption.REPLACE_EXISTING);
                 }
             }
         }
-        return new KarafInstance(base);
     }
 
     static String property(String name) {
@@ -94,6 +98,18 @@ final class KarafInstance implements AutoCloseable {
     /** Features installed at boot, after Karaf's own. */
     KarafInstance bootFeatures(String... features) {
         bootFeatures.addAll(Arrays.asList(features));
+        return this;
+    }
+
+    /**
+     * A Karaf that knows nothing of pyhost and reads no Maven repository but its own system/: no
+     * pyhost features repository, not even the test repository. What pyhost needs must arrive
+     * through deploy/ (a KAR); the probe bundle is dropped there too, beside it. Karaf's own
+     * {@code kar} and {@code deployer} features (KarService and the KAR deployer of deploy/) are
+     * added to the boot features, their bundles to system/.
+     */
+    KarafInstance offline() {
+        this.offline = true;
         return this;
     }
 
@@ -119,9 +135,27 @@ final class KarafInstance implements AutoCloseable {
     void start() throws IOException {
         Path repo = Path.of(property("pyhost.karaf.repo")).toAbsolutePath();
         String version = property("pyhost.karaf.version");
-        Path probeFeatures = writeProbeFeatures();
-
         Path etc = base.resolve("etc");
+        if (offline) {
+            if (!bootFeatures.isEmpty()) {
+                throw new IllegalStateException("an offline Karaf boots no features of the test: " + bootFeatures);
+            }
+            copyTree(Path.of(property("pyhost.karaf.kar.deployer")), base.resolve("system"));
+            editConfig(etc.resolve("org.apache.karaf.features.cfg"),
+                    cfg -> cfg.put("featuresBoot", cfg.getProperty("featuresBoot").strip() + ", kar, deployer"));
+            editConfig(etc.resolve("org.ops4j.pax.url.mvn.cfg"), cfg -> {
+                cfg.put("org.ops4j.pax.url.mvn.repositories", "");
+                cfg.put("org.ops4j.pax.url.mvn.localRepository", base.resolve("m2-empty").toString());
+            });
+            deploy(Path.of(property("pyhost.karaf.probe")), "pyhost-karaf-probe.jar");
+        } else {
+            configureFeatures(etc, repo, version);
+        }
+        configureAndLaunch(etc);
+    }
+
+    private void configureFeatures(Path etc, Path repo, String version) throws IOException {
+        Path probeFeatures = writeProbeFeatures();
         editConfig(etc.resolve("org.apache.karaf.features.cfg"), cfg -> {
             cfg.put("featuresRepositories", cfg.getProperty("featuresRepositories").strip()
                     + ", mvn:io.pyhost/pyhost-features/" + version + "/xml/features"
@@ -138,6 +172,9 @@ final class KarafInstance implements AutoCloseable {
             cfg.put("org.ops4j.pax.url.mvn.repositories", "");
             cfg.put("org.ops4j.pax.url.mvn.localRepository", base.resolve("m2-empty").toString());
         });
+    }
+
+    private void configureAndLaunch(Path etc) throws IOException {
         // loopback only: ssh here; JMX/RMI only matter if the management feature is added (minimal does not boot it)
         editConfig(etc.resolve("org.apache.karaf.shell.cfg"), cfg -> {
             cfg.put("sshHost", "127.0.0.1");
