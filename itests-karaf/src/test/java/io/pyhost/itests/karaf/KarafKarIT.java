@@ -48,7 +48,11 @@ public class KarafKarIT {
         karaf = KarafInstance.create("kar").offline()
                 .probe("expression", "f\"{__import__('sys').version.split()[0]} interpreter={__import__('_interpreters').get_current()[0]}"
                         + " examples={'slug' in globals()}"
-                        + " wheel={__import__('importlib.util').util.find_spec('pyhost_wheel_demo') is not None}\"");
+                        + " wheel={__import__('importlib.util').util.find_spec('pyhost_wheel_demo') is not None}"
+                        // numpy (install="auto"): its sum in worker (raises until the package is there: the probe tries again),
+                        // the ImportError's message in a sub-interpreter
+                        + " numpy={str(int(__import__('numpy').arange(4).sum())) if __import__('_interpreters').get_current()[0] == 0"
+                        + " else (lambda g: (exec('try:\\n import numpy\\n r = 1\\nexcept ImportError as e:\\n r = str(e)', g), g['r'])[1])({})}\"");
         karaf.deploy(kar, karName);
         long started = System.nanoTime();
         karaf.start();
@@ -63,21 +67,17 @@ public class KarafKarIT {
 
         // install="manual" features of the KAR are not installed: no example preload, no example package
         String manual = " examples=False wheel=False";
-        assertTrue("worker in the main interpreter: " + report.getProperty("worker.result"),
-                report.getProperty("worker.result").equals("3.14.3 interpreter=0" + manual));
+        assertTrue("worker in the main interpreter, numpy from the KAR: " + report.getProperty("worker.result"),
+                report.getProperty("worker.result").equals("3.14.3 interpreter=0" + manual + " numpy=6"));
         for (String mode : List.of("subinterp", "owngil")) {
             String result = report.getProperty(mode + ".result");
-            assertTrue(mode + " in a sub-interpreter: " + result, result.matches("3\\.14\\.3 interpreter=[1-9][0-9]*" + manual));
+            assertTrue(mode + " in a sub-interpreter, numpy refused with its reason: " + result,
+                    result.matches("3\\.14\\.3 interpreter=[1-9][0-9]*" + manual + " numpy=numpy needs a worker context .*"));
             assertTrue(report.getProperty(mode + ".provider"),
                     report.getProperty(mode + ".provider").startsWith("io.pyhost.strategy." + mode + "/"));
         }
         assertEquals("Declarative Services came in the KAR (a dependency bundle of the pyhost feature)",
                 "org.apache.felix.scr/" + KarafInstance.property("pyhost.karaf.pyhost.scr.version"), report.getProperty("scr.bundles"));
-
-        // PLACE FOR pyhost-numpy (issue 14 item 1, another branch): once features/ has the pyhost-numpy
-        // feature (install="auto"), assert here that worker evaluates
-        //   __import__('numpy').arange(4).sum()  ->  6
-        // and that subinterp/owngil raise the ImportError saying numpy needs a worker context.
 
         // offline: nothing was fetched into the (empty) local Maven repository Karaf was given
         Path m2 = karaf.base().resolve("m2-empty");
@@ -88,7 +88,7 @@ public class KarafKarIT {
         // the KAR deployer kept the KAR's features repository; Karaf's features service lists the auto features as installed
         String state = featuresState(karaf.base());
         assertTrue("the KAR's features repository is registered: " + state, state.contains("\"mvn:io.pyhost/pyhost-features/" + version + "/xml/features\""));
-        for (String feature : List.of("pyhost", "pyhost-worker", "pyhost-subinterp", "pyhost-owngil")) {
+        for (String feature : List.of("pyhost", "pyhost-worker", "pyhost-subinterp", "pyhost-owngil", "pyhost-numpy")) {
             assertTrue(feature + " (install=\"auto\") is installed: " + state, state.contains("\"" + feature + "/" + version.replace("-", ".") + "\""));
         }
         for (String feature : List.of("pyhost-shell", "pyhost-examples")) {
