@@ -547,14 +547,14 @@ final class ProcessContext implements ProvidedContext {
         } else {
             LOG.log(Level.WARNING, "pyhost: {0} is closed: {1}", this, closedBecause);
         }
+        if (released.compareAndSet(false, true)) {
+            request.closed().run(); // out of the listing before anyone hears of the end
+        }
         if (running != null) {
             running.answer.completeExceptionally(closedException());
         }
         slot.release(Integer.MAX_VALUE / 2); // callers waiting for their turn see the closed context
         readerDone.complete(null);
-        if (released.compareAndSet(false, true)) {
-            request.closed().run();
-        }
     }
 
     private String stderrTail() {
