@@ -99,7 +99,7 @@ public class ProcessModeIT extends PyhostTestSupport {
             long t0 = System.nanoTime();
             PyException e = assertThrows(PyException.class, () -> ctx.exec("while True: pass"));
             assertTrue(e.isTimeout());
-            assertTrue(System.nanoTime() - t0 < TimeUnit.MILLISECONDS.toNanos(1000));
+            assertTrue(System.nanoTime() - t0 < TimeUnit.MILLISECONDS.toNanos(1500));
             assertEquals(4L, ctx.eval("2+2"));
 
             CompletableFuture<Object> sleeping = ctx.evalAsync("__import__('time').sleep(20)");
@@ -144,7 +144,7 @@ public class ProcessModeIT extends PyhostTestSupport {
                 ctx.exec("import signal, time\nsignal.signal(signal.SIGINT, signal.SIG_IGN)");
                 long t0 = System.nanoTime();
                 assertTrue(assertThrows(PyException.class, () -> ctx.exec("time.sleep(60)", Duration.ofMillis(300))).isTimeout());
-                assertTrue(System.nanoTime() - t0 < TimeUnit.MILLISECONDS.toNanos(900));
+                assertTrue(System.nanoTime() - t0 < TimeUnit.MILLISECONDS.toNanos(1500));
                 IllegalStateException e = assertThrows(IllegalStateException.class, () -> ctx.eval("1", null, Duration.ofSeconds(10)));
                 assertTrue(e.getMessage(), e.getMessage().contains("was killed by pyhost: a call ran past its timeout of 300 ms"));
             }
@@ -153,7 +153,7 @@ public class ProcessModeIT extends PyhostTestSupport {
                 long t0 = System.nanoTime();
                 assertTrue(assertThrows(PyException.class,
                         () -> ctx.eval("__import__('re').match(r'(a+)+$', 'a' * 64 + 'b')", null, Duration.ofMillis(300))).isTimeout());
-                assertTrue(System.nanoTime() - t0 < TimeUnit.MILLISECONDS.toNanos(900));
+                assertTrue(System.nanoTime() - t0 < TimeUnit.MILLISECONDS.toNanos(1500));
             }
         });
     }

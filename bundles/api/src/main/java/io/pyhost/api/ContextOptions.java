@@ -36,7 +36,9 @@ import java.util.Objects;
  *                    {@code sys._current_exceptions} and starting threads; it cannot stop the call from
  *                    changing modules that unsandboxed code later uses (shared {@code sys.modules}).
  *                    Costs about 0.3 us per audit event and 0.1 us per worker call (see the README).
- *                    {@code null} for the mode's default (on for {@code owngil}, off otherwise)
+ *                    {@code null} for the mode's default (on for {@code owngil} and {@code process}, off otherwise). In {@code process}
+ *                    the sandbox is the kernel's instead: a seccomp filter refusing process creation and
+ *                    limit changes, and 256 open files at most (see the README)
  * @param memoryLimit cap, in bytes, on the context's memory. {@code owngil}: its small-object heap
  *                    (its own obmalloc arenas: every object up to 512 bytes); past it the running
  *                    call gets {@code MemoryError}. {@code process}: the child's whole address space

@@ -51,6 +51,8 @@ final class ProcessContext implements ProvidedContext {
 
     /** How long a call past its deadline has, after SIGINT, before its child is killed. */
     static final Duration KILL_GRACE = Duration.ofSeconds(1);
+    /** How often an interrupt is repeated while its call runs (one SIGINT may land before the call starts, or be caught). */
+    static final Duration INTERRUPT_REPEAT = Duration.ofMillis(100);
     /** The open-file limit of a sandboxed child. */
     static final int SANDBOX_OPEN_FILES = 256;
 
@@ -275,7 +277,23 @@ final class ProcessContext implements ProvidedContext {
             }
             running.interrupted = true;
         }
-        return Signals.send(process, Signals.SIGINT);
+        interruptUntilAnswered(running);
+        return true;
+    }
+
+    /**
+     * Sends SIGINT now and every {@link #INTERRUPT_REPEAT} while {@code call} is unanswered. Sent
+     * under the lock that the reader takes to finish a call, so a signal is always pending in the
+     * child before the next call can be sent: the child then takes it while idle, and ignores it.
+     */
+    private void interruptUntilAnswered(Call call) {
+        synchronized (lock) {
+            if (current != call || closedBecause != null) {
+                return;
+            }
+            Signals.send(process, Signals.SIGINT);
+        }
+        CompletableFuture.delayedExecutor(INTERRUPT_REPEAT.toMillis(), TimeUnit.MILLISECONDS).execute(() -> interruptUntilAnswered(call));
     }
 
     @Override
@@ -297,7 +315,7 @@ final class ProcessContext implements ProvidedContext {
             }
             closedBecause = reason;
             if (current != null) {
-                Signals.send(process, Signals.SIGINT); // the running call ends with the closed context's message
+                Signals.send(process, Signals.SIGINT); // the running call ends; its caller gets the closed context's message
             }
         }
         try {
@@ -407,7 +425,7 @@ final class ProcessContext implements ProvidedContext {
             return timeout == null ? call.answer.get() : call.answer.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
         } catch (TimeoutException e) {
             call.timedOut = true;
-            Signals.send(process, Signals.SIGINT);
+            interruptUntilAnswered(call);
             CompletableFuture.delayedExecutor(KILL_GRACE.toMillis(), TimeUnit.MILLISECONDS).execute(() -> {
                 if (!call.answer.isDone()) {
                     kill("a call ran past its timeout of " + timeout.toMillis() + " ms and did not stop within "
@@ -419,7 +437,8 @@ final class ProcessContext implements ProvidedContext {
         } catch (ExecutionException e) {
             throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
         } catch (InterruptedException e) {
-            Signals.send(process, Signals.SIGINT);
+            call.interrupted = true;
+            interruptUntilAnswered(call);
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while waiting for context " + id() + " (" + mode() + "); its call was interrupted", e);
         }

@@ -109,7 +109,7 @@ public class ProcessContextTest {
             PyException e = assertThrows(PyException.class, () -> ctx.exec("while True: pass"));
             assertTrue(e.isTimeout());
             assertEquals("TimeoutError", e.pythonType());
-            assertTrue(System.nanoTime() - t0 < TimeUnit.MILLISECONDS.toNanos(1000));
+            assertTrue(System.nanoTime() - t0 < TimeUnit.MILLISECONDS.toNanos(1500));
             assertEquals(4L, ctx.eval("2+2"));
             assertThrows(PyException.class, () -> ctx.exec("import time; time.sleep(30)"));
             assertEquals(5L, ctx.eval("2+3"));
@@ -127,7 +127,7 @@ public class ProcessContextTest {
             ctx.exec("import signal\nsignal.signal(signal.SIGINT, signal.SIG_IGN)"); // deaf to interrupts, like a C loop
             long t0 = System.nanoTime();
             assertTrue(assertThrows(PyException.class, () -> ctx.exec("while True: pass", Duration.ofMillis(200))).isTimeout());
-            assertTrue(System.nanoTime() - t0 < TimeUnit.MILLISECONDS.toNanos(700));
+            assertTrue(System.nanoTime() - t0 < TimeUnit.MILLISECONDS.toNanos(1500));
             long waited = System.nanoTime();
             IllegalStateException gone = assertThrows(IllegalStateException.class, () -> ctx.eval("1"));
             assertTrue(gone.getMessage(), gone.getMessage().contains("was killed by pyhost: a call ran past its timeout of 200 ms and did not stop within 1000 ms"));
