@@ -19,6 +19,8 @@ public interface ContextFactory {
     String WORKER = "worker";
     String SUBINTERP = "subinterp";
     String OWNGIL = "owngil";
+    /** A child process per context, with kernel-enforced limits (since 1.4). */
+    String PROCESS = "process";
 
     /**
      * Creates a context.

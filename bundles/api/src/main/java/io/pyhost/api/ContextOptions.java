@@ -7,7 +7,7 @@ import java.util.Objects;
  * How to create a context. Immutable; start from {@link #mode(String)} and refine with the
  * {@code with...} methods.
  *
- * @param mode        the strategy: {@code worker}, {@code subinterp}, {@code owngil}
+ * @param mode        the strategy: {@code worker}, {@code subinterp}, {@code owngil}, {@code process}
  * @param preload     code run after the shared preload, for this context only; {@code null} for none
  * @param callTimeout bound of every eval/exec/call; {@code null} for the configured default
  *                    (none unless configured)
@@ -36,19 +36,29 @@ import java.util.Objects;
  *                    {@code sys._current_exceptions} and starting threads; it cannot stop the call from
  *                    changing modules that unsandboxed code later uses (shared {@code sys.modules}).
  *                    Costs about 0.3 us per audit event and 0.1 us per worker call (see the README).
- *                    {@code null} for the mode's default (on for {@code owngil}, off otherwise)
- * @param memoryLimit cap, in bytes, on the context's small-object heap (its own obmalloc arenas:
- *                    every object up to 512 bytes); past it the running call gets {@code MemoryError}.
- *                    Only interpreters with their own allocator can be capped ({@code owngil});
- *                    other modes refuse the option. {@code null} for none
+ *                    {@code null} for the mode's default (on for {@code owngil} and {@code process}, off otherwise). In {@code process}
+ *                    the sandbox is the kernel's instead: a seccomp filter refusing process creation and
+ *                    limit changes, and 256 open files at most (see the README)
+ * @param memoryLimit cap, in bytes, on the context's memory. {@code owngil}: its small-object heap
+ *                    (its own obmalloc arenas: every object up to 512 bytes); past it the running
+ *                    call gets {@code MemoryError}. {@code process}: the child's whole address space
+ *                    ({@code RLIMIT_AS}: every allocation counts, the interpreter's own included);
+ *                    past it allocations fail ({@code MemoryError}). Other modes refuse the option.
+ *                    {@code null} for none
  * @param output      receives each line the context's Python writes to {@code sys.stdout} (without
  *                    its line end), on the thread that wrote it; {@code null}: the lines go to the log
  *                    ({@code python.output}, INFO) under the context's id, one record per line
  * @param errorOutput the same for {@code sys.stderr} (log level WARNING); {@code null}: to
  *                    {@code output} if set, else to the log
+ * @param cpuLimit    the CPU time the context may use, preload excluded, rounded up to whole seconds;
+ *                    past it the context is ended by the kernel ({@code RLIMIT_CPU}, SIGXCPU) and closed
+ *                    with an {@code IllegalStateException} saying so. Only {@code process} enforces it;
+ *                    other modes refuse the option with {@code IllegalArgumentException}. {@code null}
+ *                    for none
  */
 public record ContextOptions(String mode, String preload, Duration callTimeout, Duration modeWait, Boolean sandbox,
-        Long memoryLimit, java.util.function.Consumer<String> output, java.util.function.Consumer<String> errorOutput) {
+        Long memoryLimit, java.util.function.Consumer<String> output, java.util.function.Consumer<String> errorOutput,
+        Duration cpuLimit) {
 
     public ContextOptions {
         Objects.requireNonNull(mode, "mode");
@@ -61,6 +71,15 @@ public record ContextOptions(String mode, String preload, Duration callTimeout, 
         if (memoryLimit != null && memoryLimit <= 0) {
             throw new IllegalArgumentException("memoryLimit must be positive, was " + memoryLimit);
         }
+        if (cpuLimit != null && (cpuLimit.isNegative() || cpuLimit.isZero())) {
+            throw new IllegalArgumentException("cpuLimit must be positive, was " + cpuLimit);
+        }
+    }
+
+    /** Options without a CPU limit (the API of version 1.3). */
+    public ContextOptions(String mode, String preload, Duration callTimeout, Duration modeWait, Boolean sandbox, Long memoryLimit,
+            java.util.function.Consumer<String> output, java.util.function.Consumer<String> errorOutput) {
+        this(mode, preload, callTimeout, modeWait, sandbox, memoryLimit, output, errorOutput, null);
     }
 
     /** Options with a mode, a context preload and a call timeout; every other field at its default. */
@@ -80,36 +99,44 @@ public record ContextOptions(String mode, String preload, Duration callTimeout, 
 
     /** A copy whose {@code sys.stdout} and {@code sys.stderr} lines go to {@code sink} (see {@link #output()}). */
     public ContextOptions withOutput(java.util.function.Consumer<String> sink) {
-        return new ContextOptions(mode, preload, callTimeout, modeWait, sandbox, memoryLimit, sink, errorOutput);
+        return new ContextOptions(mode, preload, callTimeout, modeWait, sandbox, memoryLimit, sink, errorOutput, cpuLimit);
     }
 
     /** A copy whose {@code sys.stdout} lines go to {@code out} and {@code sys.stderr} lines to {@code err}. */
     public ContextOptions withOutput(java.util.function.Consumer<String> out, java.util.function.Consumer<String> err) {
-        return new ContextOptions(mode, preload, callTimeout, modeWait, sandbox, memoryLimit, out, err);
+        return new ContextOptions(mode, preload, callTimeout, modeWait, sandbox, memoryLimit, out, err, cpuLimit);
     }
 
     /** A copy with a per-context preload, run after the shared preload. */
     public ContextOptions withPreload(String code) {
-        return new ContextOptions(mode, code, callTimeout, modeWait, sandbox, memoryLimit, output, errorOutput);
+        return new ContextOptions(mode, code, callTimeout, modeWait, sandbox, memoryLimit, output, errorOutput, cpuLimit);
     }
 
     /** A copy whose calls are bounded by {@code timeout}. */
     public ContextOptions withCallTimeout(Duration timeout) {
-        return new ContextOptions(mode, preload, timeout, modeWait, sandbox, memoryLimit, output, errorOutput);
+        return new ContextOptions(mode, preload, timeout, modeWait, sandbox, memoryLimit, output, errorOutput, cpuLimit);
     }
 
     /** A copy that waits up to {@code wait} for the mode's strategy to be present. */
     public ContextOptions withModeWait(Duration wait) {
-        return new ContextOptions(mode, preload, callTimeout, wait, sandbox, memoryLimit, output, errorOutput);
+        return new ContextOptions(mode, preload, callTimeout, wait, sandbox, memoryLimit, output, errorOutput, cpuLimit);
     }
 
     /** A copy whose context is held to {@code bytes} of small-object heap (see {@link #memoryLimit()}). */
     public ContextOptions withMemoryLimit(long bytes) {
-        return new ContextOptions(mode, preload, callTimeout, modeWait, sandbox, bytes, output, errorOutput);
+        return new ContextOptions(mode, preload, callTimeout, modeWait, sandbox, bytes, output, errorOutput, cpuLimit);
+    }
+
+    /**
+     * A copy whose context may use {@code limit} of CPU time (see {@link #cpuLimit()}); only mode
+     * {@code process} enforces it.
+     */
+    public ContextOptions withCpuLimit(Duration limit) {
+        return new ContextOptions(mode, preload, callTimeout, modeWait, sandbox, memoryLimit, output, errorOutput, limit);
     }
 
     /** A copy with the sandbox switched on or off (see {@link #sandbox()}). */
     public ContextOptions withSandbox(boolean on) {
-        return new ContextOptions(mode, preload, callTimeout, modeWait, on, memoryLimit, output, errorOutput);
+        return new ContextOptions(mode, preload, callTimeout, modeWait, on, memoryLimit, output, errorOutput, cpuLimit);
     }
 }

@@ -45,6 +45,9 @@ public final class ContextEngine {
     /** Owners whose contexts were closed (their strategy left), and why; a creation racing it is undone. */
     private final Map<Object, String> retired = new ConcurrentHashMap<>();
     private volatile String closedBecause;
+    private final ProvidedContexts provided = new ProvidedContexts();
+    private volatile java.nio.file.Path pythonHome;
+    private volatile java.nio.file.Path pythonLibrary;
 
     /** An interpreter and the globals prepared in it (owned), not yet a context. */
     record Opened(PythonInterpreter interpreter, PyRef globals) {
@@ -74,6 +77,12 @@ public final class ContextEngine {
     /** How long closing a context may take before its interpreter is abandoned; reaches new contexts only. */
     public void setCloseTimeout(Duration timeout) {
         this.closeTimeout = Objects.requireNonNull(timeout, "timeout");
+    }
+
+    /** The distribution CPython was started from, for strategies that start a CPython of their own ({@code process}). */
+    public void setPythonInstallation(java.nio.file.Path home, java.nio.file.Path library) {
+        this.pythonHome = home;
+        this.pythonLibrary = library;
     }
 
     /** How many platform threads may run handed-off worker-mode calls at once. */
@@ -118,6 +127,13 @@ public final class ContextEngine {
             throw new IllegalArgumentException("context preload contains a NUL character");
         }
         PreloadSnapshot snapshot = preload.snapshot();
+        if (strategy instanceof io.pyhost.spi.ContextProvider provider) {
+            return createProvided(mode, provider, owner, options, snapshot);
+        }
+        if (options.cpuLimit() != null) {
+            throw new IllegalArgumentException("cpuLimit needs a context in its own process (mode 'process'); mode '" + mode
+                    + "' runs in this JVM's process, whose CPU time cannot be told apart per context");
+        }
         boolean sandbox = options.sandbox() != null ? options.sandbox() : strategy.sandboxByDefault();
         Opened pooled = pool.take(owner, snapshot.version());
         PythonInterpreter interpreter = pooled != null ? pooled.interpreter() : open(mode, strategy, options);
@@ -158,6 +174,19 @@ public final class ContextEngine {
         return context;
     }
 
+    /** A context made by the strategy itself ({@link io.pyhost.spi.ContextProvider}); core keeps the books. */
+    private PyContext createProvided(String mode, io.pyhost.spi.ContextProvider provider, Object owner, ContextOptions options,
+            PreloadSnapshot snapshot) {
+        io.pyhost.spi.ProvidedContext context = provided.create(mode, provider, owner, options, snapshot, pythonHome, pythonLibrary,
+                runtime.pythonVersion(), options.callTimeout() != null ? options.callTimeout() : defaultCallTimeout, closeTimeout);
+        String gone = closedBecause != null ? closedBecause : retired.get(owner);
+        if (gone != null) { // closeAll or closeOwnedBy ran while this context was being made
+            context.close(gone);
+            throw new IllegalStateException("context " + context.id() + " (" + mode + ") was closed as it was created: " + gone);
+        }
+        return context;
+    }
+
     /** Caps a sub-interpreter with its own allocator, or refuses (closing what was opened). */
     private void limitMemory(String mode, PythonInterpreter interpreter, Opened pooled, long bytes) {
         if (interpreter instanceof io.pyhost.core.bridge.SubInterpreter sub && sub.ownAllocator()) {
@@ -178,7 +207,7 @@ public final class ContextEngine {
         } else {
             interpreter.close();
         }
-        throw new IllegalArgumentException("memoryLimit needs an interpreter with its own allocator (mode 'owngil'); mode '"
+        throw new IllegalArgumentException("memoryLimit needs an interpreter with its own allocator (mode 'owngil') or its own process (mode 'process'); mode '"
                 + mode + "' shares the main interpreter's, whose memory cannot be told apart per context");
     }
 
@@ -319,22 +348,27 @@ public final class ContextEngine {
     public int closeOwnedBy(Object owner, String reason) {
         retired.put(owner, reason);
         List<PythonContext> owned = open.stream().filter(c -> owner.equals(c.owner()) && !c.isClosed()).toList();
-        closeTogether(owned, reason);
-        return owned.size();
+        List<io.pyhost.spi.ProvidedContext> ownedProvided = provided.ownedBy(owner);
+        closeTogether(owned, ownedProvided, reason);
+        return owned.size() + ownedProvided.size();
     }
 
     /**
      * Closes contexts at the same time, so that a strategy or core stop takes one close timeout at
      * most, not one per stuck context.
      */
-    private static void closeTogether(List<PythonContext> contexts, String reason) {
-        if (contexts.size() == 1) {
-            contexts.get(0).close(reason);
+    private static void closeTogether(List<PythonContext> contexts, List<io.pyhost.spi.ProvidedContext> providedContexts, String reason) {
+        if (contexts.size() + providedContexts.size() <= 1) {
+            contexts.forEach(c -> c.close(reason));
+            providedContexts.forEach(c -> c.close(reason));
             return;
         }
         try (var closers = java.util.concurrent.Executors.newThreadPerTaskExecutor(
                 Thread.ofVirtual().name("pyhost-close-", 0).factory())) {
             for (PythonContext context : contexts) {
+                closers.execute(() -> context.close(reason));
+            }
+            for (io.pyhost.spi.ProvidedContext context : providedContexts) {
                 closers.execute(() -> context.close(reason));
             }
         } // waits for every close; each is bounded by its close timeout
@@ -346,7 +380,8 @@ public final class ContextEngine {
         long deadline = System.nanoTime() + closeTimeout.toNanos();
         preload.removeChangeListener(preloadChanged);
         pool.stop();
-        closeTogether(open.stream().filter(c -> !c.isClosed()).toList(), reason);
+        closeTogether(open.stream().filter(c -> !c.isClosed()).toList(),
+                provided.all().stream().filter(c -> !c.isClosed()).toList(), reason);
         try {
             // a worker create waiting for a main GIL held by C code holds this lock: do not wait past the bound
             if (!mainPreloadLock.tryLock(Math.max(1, deadline - System.nanoTime()), java.util.concurrent.TimeUnit.NANOSECONDS)) {
@@ -382,8 +417,15 @@ public final class ContextEngine {
         }
     }
 
-    /** The contexts open now. */
+    /** The contexts open now: core's own, then those strategies made. */
     public List<PyContext> contexts() {
-        return List.copyOf(open);
+        List<PyContext> all = new ArrayList<>(open);
+        all.addAll(provided.all());
+        return List.copyOf(all);
+    }
+
+    /** Who opened a context a strategy made (its owner as given to {@link #create}); null for core's own contexts. */
+    Object providedOwner(PyContext context) {
+        return provided.owner(context);
     }
 }

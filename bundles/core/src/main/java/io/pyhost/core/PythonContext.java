@@ -48,6 +48,11 @@ final class PythonContext implements PyContext, io.pyhost.core.interop.PythonHos
     private static final long OVERDUE_GRACE_NANOS = TimeUnit.SECONDS.toNanos(1);
 
     private final long id = IDS.incrementAndGet();
+
+    /** An id from the sequence every context shares, for contexts that strategies make ({@link ProvidedContexts}). */
+    static long newId() {
+        return IDS.incrementAndGet();
+    }
     private final String mode;
     private final PythonInterpreter interpreter;
     private final PyRef globals; // owned; lives in `interpreter`

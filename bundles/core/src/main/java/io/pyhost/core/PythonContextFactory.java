@@ -70,6 +70,7 @@ public final class PythonContextFactory implements ContextFactory {
         io.pyhost.core.interop.PythonLog.bind(bundleContext);
         this.runtime = PythonRuntime.start(distribution.home(), distribution.library());
         this.engine = new ContextEngine(runtime, preload, null);
+        engine.setPythonInstallation(distribution.home(), distribution.library());
         modified(config);
         LOG.log(Level.INFO, "pyhost: CPython {0} ({1}, {2}) ready in {3} ms", runtime.pythonVersion(), distribution.source(),
                 distribution.library(), (System.nanoTime() - started) / 1_000_000);
@@ -213,7 +214,7 @@ public final class PythonContextFactory implements ContextFactory {
         synchronized (lock) {
             warmPoolSizes.forEach((mode, size) -> {
                 TreeSet<Bound> forMode = strategies.get(mode);
-                if (forMode != null && !forMode.isEmpty() && size > 0) {
+                if (forMode != null && !forMode.isEmpty() && size > 0 && !(forMode.first().strategy() instanceof io.pyhost.spi.ContextProvider)) {
                     Bound best = forMode.first();
                     targets.add(engine.warmPool(mode, best.strategy(), best.serviceId(), size));
                 }
@@ -289,9 +290,10 @@ public final class PythonContextFactory implements ContextFactory {
             bound = Map.copyOf(byServiceId);
         }
         return engine.contexts().stream().map(c -> {
-            PythonContext context = (PythonContext) c;
-            Bound b = bound.get(context.owner());
-            return context.info(b != null ? b.bundle() : "service:" + context.owner());
+            Object owner = c instanceof PythonContext context ? context.owner() : engine.providedOwner(c);
+            Bound b = bound.get(owner);
+            String strategy = b != null ? b.bundle() : "service:" + owner;
+            return c instanceof PythonContext context ? context.info(strategy) : ((io.pyhost.spi.ProvidedContext) c).info(strategy);
         }).sorted(Comparator.comparingLong(io.pyhost.api.ContextInfo::id)).toList();
     }
 }

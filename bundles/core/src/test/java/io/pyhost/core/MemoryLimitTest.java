@@ -35,9 +35,17 @@ public class MemoryLimitTest extends EngineTest {
         for (String mode : new String[] {"worker", "subinterp"}) {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                     () -> EmbeddedPython.create(engine, ContextOptions.mode(mode).withMemoryLimit(64 * MIB)));
-            assertEquals("memoryLimit needs an interpreter with its own allocator (mode 'owngil'); mode '" + mode
+            assertEquals("memoryLimit needs an interpreter with its own allocator (mode 'owngil') or its own process (mode 'process'); mode '" + mode
                     + "' shares the main interpreter's, whose memory cannot be told apart per context", e.getMessage());
         }
+        for (String mode : new String[] {"worker", "subinterp", "owngil"}) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> EmbeddedPython.create(engine, ContextOptions.mode(mode).withCpuLimit(java.time.Duration.ofSeconds(1))));
+            assertEquals("cpuLimit needs a context in its own process (mode 'process'); mode '" + mode
+                    + "' runs in this JVM's process, whose CPU time cannot be told apart per context", e.getMessage());
+        }
+        assertEquals("cpuLimit must be positive, was PT0S",
+                assertThrows(IllegalArgumentException.class, () -> ContextOptions.mode("process").withCpuLimit(java.time.Duration.ZERO)).getMessage());
         assertEquals("memoryLimit must be positive, was 0",
                 assertThrows(IllegalArgumentException.class, () -> ContextOptions.mode("owngil").withMemoryLimit(0)).getMessage());
     }

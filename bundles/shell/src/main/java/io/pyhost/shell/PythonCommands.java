@@ -88,7 +88,14 @@ public final class PythonCommands {
      * an error names only the expression.
      */
     static String shown(io.pyhost.api.PyContext context, String expression) {
-        try (io.pyhost.api.PyObject value = value(context, expression)) {
+        io.pyhost.api.PyObject value;
+        try {
+            value = value(context, expression);
+        } catch (UnsupportedOperationException noHandles) {
+            // mode process: no PyObject handles across the process boundary; shown in one call instead
+            return (String) context.eval("(lambda v: " + SHOW + ")(" + LAST_VALUE + ")", Map.of("__pyhost_source__", expression));
+        }
+        try (value) {
             return (String) context.eval(SHOW, Map.of("v", value));
         }
     }
@@ -127,7 +134,7 @@ public final class PythonCommands {
     /** Session variable holding the {@link PyException} of the last py command that raised. */
     public static final String LAST_EXCEPTION = "pyexception";
 
-    private static final String MODE_HELP = "mode: worker, subinterp or owngil (default: the configured one, see py:modes)";
+    private static final String MODE_HELP = "mode: worker, subinterp, owngil or process (default: the configured one, see py:modes)";
     /** The process's own standard streams (Gogo replaces System.out/err per session and thread). */
     private static final java.io.PrintStream PROCESS_OUT = new java.io.PrintStream(
             new java.io.FileOutputStream(java.io.FileDescriptor.out), true, java.nio.charset.StandardCharsets.UTF_8);
