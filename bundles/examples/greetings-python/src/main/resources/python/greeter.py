@@ -11,7 +11,10 @@
 # the preload changes (a plugin comes or goes) or core stops, whether or not worker contexts are
 # open. In subinterp and owngil every context runs the preload in its own interpreter and so
 # registers a Greeter of its own, which leaves when that context closes.
-import pyhost
+try:
+    import pyhost
+except ImportError:  # mode 'process': the child process cannot call Java yet (no pyhost module there)
+    pyhost = None
 
 COUNTER = 'io.pyhost.examples.greetings.api.Counter'
 
@@ -20,6 +23,8 @@ class PythonGreeter:
     """io.pyhost.examples.greetings.api.Greeter in Python: Java calls greet(name)."""
 
     def greet(self, name):
+        if pyhost is None:
+            raise RuntimeError('greetings needs calls into Java (the pyhost module), which process mode lacks')
         # a Java function: a PyFunction service with pyhost.function=greetings.shout
         shouted = pyhost.call('greetings.shout', f'hello, {name}')
         # a Java service exported to Python (pyhost.export=true), looked up at each call so that
@@ -35,4 +40,5 @@ def greet(name):
 
 # A Java caller gets 'HELLO, ADA! You are visitor 1.' from greet('Ada'); the service properties
 # are these plus pyhost.host, which names the context (or preload) the calls run in.
-GREETER = pyhost.register('io.pyhost.examples.greetings.api.Greeter', PythonGreeter(), {'language': 'python'})
+GREETER = None if pyhost is None else pyhost.register('io.pyhost.examples.greetings.api.Greeter', PythonGreeter(),
+                                                      {'language': 'python'})

@@ -73,9 +73,7 @@ public class RuntimeIT {
 
     @Test
     public void everyModeAnswers() throws Exception {
-        // not "process" yet: this runtime's greetings example preloads `import pyhost` and
-        // pyhost.register(...), and the child has no pyhost module until interop runs over the channel
-        for (String mode : List.of("worker", "subinterp", "owngil")) {
+        for (String mode : List.of("worker", "subinterp", "owngil", "process")) {
             Run run = headless("py:eval -m $mode $code", "mode=" + mode, "code=sum(i * i for i in range(10))");
             assertEquals(mode + ": " + run.err(), 0, run.status());
             assertEquals(mode, "285", run.out().strip());
