@@ -58,7 +58,7 @@ public class KarafKarIT {
         karaf.start();
 
         Properties report = karaf.awaitReport("the KAR's features installed and all three modes evaluated",
-                r -> "owngil,subinterp,worker".equals(r.getProperty("modes"))
+                r -> "owngil,process,subinterp,worker".equals(r.getProperty("modes"))
                         && r.containsKey("worker.result") && r.containsKey("subinterp.result") && r.containsKey("owngil.result"),
                 BOOT);
         System.out.printf("Karaf: KAR installed from deploy/ and Python answering in every mode %d ms after start%n",
@@ -88,7 +88,7 @@ public class KarafKarIT {
         // the KAR deployer kept the KAR's features repository; Karaf's features service lists the auto features as installed
         String state = featuresState(karaf.base());
         assertTrue("the KAR's features repository is registered: " + state, state.contains("\"mvn:io.pyhost/pyhost-features/" + version + "/xml/features\""));
-        for (String feature : List.of("pyhost", "pyhost-worker", "pyhost-subinterp", "pyhost-owngil", "pyhost-numpy")) {
+        for (String feature : List.of("pyhost", "pyhost-worker", "pyhost-subinterp", "pyhost-owngil", "pyhost-process", "pyhost-numpy")) {
             assertTrue(feature + " (install=\"auto\") is installed: " + state, state.contains("\"" + feature + "/" + version.replace("-", ".") + "\""));
         }
         for (String feature : List.of("pyhost-shell", "pyhost-examples")) {
