@@ -287,9 +287,9 @@ def _seccomp_program():
 
 
 def refuse_processes():
-    import platform
-    if platform.machine() != 'x86_64':
-        raise RuntimeError('pyhost: the process sandbox needs x86-64, this is ' + platform.machine())
+    machine = os.uname().machine  # not the platform module: its import is most of a pooled creation's cost
+    if machine != 'x86_64':
+        raise RuntimeError('pyhost: the process sandbox needs x86-64, this is ' + machine)
     ctypes, libc = _libc()
     count, code = _seccomp_program()
     buffer = ctypes.create_string_buffer(code, len(code))
