@@ -93,6 +93,48 @@ public class ProcessModeIT extends PyhostTestSupport {
         assertEquals("preload broke", e.pythonMessage());
     }
 
+    /** Children of this JVM running the process mode's server (a pooled child belongs to no context). */
+    private static List<ProcessHandle> servers() {
+        return ProcessHandle.current().children().filter(p -> p.info().commandLine().orElse("").contains("pyhost_child")).toList();
+    }
+
+    @Test
+    public void aWarmPoolServesCreationsWithAChildStartedBeforeThem() throws Exception {
+        org.osgi.service.cm.Configuration config = service(org.osgi.service.cm.ConfigurationAdmin.class).getConfiguration("io.pyhost.core", null);
+        java.util.Dictionary<String, Object> before = config.getProperties();
+        java.util.Dictionary<String, Object> properties = new java.util.Hashtable<>();
+        if (before != null) {
+            for (String key : Collections.list(before.keys())) {
+                properties.put(key, before.get(key));
+            }
+        }
+        properties.put("warmPool", "process=1");
+        config.update(properties);
+        try {
+            awaitCondition(() -> "a pooled child", () -> servers().size() == 1);
+            Thread.sleep(2_000); // its CPython start and shared preload (about 100 ms) are done
+            long pooled = servers().get(0).pid();
+            java.time.Instant createCalled = java.time.Instant.now();
+            try (PyContext ctx = create(PROCESS)) {
+                long pid = (Long) ctx.eval("__import__('os').getpid()");
+                assertEquals("the pooled child serves the creation", pooled, pid);
+                java.time.Instant started = ProcessHandle.of(pid).orElseThrow().info().startInstant().orElseThrow();
+                assertTrue(started + " before " + createCalled, started.isBefore(createCalled));
+                ContextInfo listed = info(ctx);
+                assertEquals(pid, listed.pid());
+                assertTrue(listed.residentBytes() > 1 << 20);
+                awaitCondition(() -> "the pool to refill", () -> servers().size() == 2);
+            }
+        } finally {
+            if (before == null) {
+                config.delete();
+            } else {
+                config.update(before);
+            }
+        }
+        awaitCondition(() -> "the pooled child to end once warmPool no longer names process", () -> servers().isEmpty());
+    }
+
     @Test
     public void timeoutsInterruptsAndTheListing() throws Exception {
         try (PyContext ctx = create(ContextOptions.mode(PROCESS).withCallTimeout(Duration.ofMillis(300)))) {

@@ -14,9 +14,22 @@ import java.time.Instant;
  * @param busy      whether a call is running in it now
  * @param state     where it stands (see {@link State})
  * @param busySince when the call running now started; null when idle
+ * @param pid       the process id of the child process the context runs in (mode {@code process});
+ *                  {@link #NONE} for a context in this JVM's process (since 1.4)
+ * @param residentBytes the resident set size of that child process ({@code VmRSS}), in bytes;
+ *                  {@link #NONE} for a context in this JVM's process or when it cannot be read (since 1.4)
  */
 public record ContextInfo(long id, String mode, String strategy, Instant created, long calls, boolean busy, State state,
-        Instant busySince) {
+        Instant busySince, long pid, long residentBytes) {
+
+    /** {@link #pid()} and {@link #residentBytes()} of a context without a process of its own. */
+    public static final long NONE = -1;
+
+    /** A context in this JVM's process: no {@link #pid()}, no {@link #residentBytes()}. */
+    public ContextInfo(long id, String mode, String strategy, Instant created, long calls, boolean busy, State state,
+            Instant busySince) {
+        this(id, mode, strategy, created, calls, busy, state, busySince, NONE, NONE);
+    }
 
     /** Where a context stands. */
     public enum State {

@@ -37,6 +37,17 @@ public interface ContextProvider extends InterpreterStrategy {
      */
     ProvidedContext openContext(ContextRequest request);
 
+    /**
+     * Keeps {@code size} contexts' worth of whatever runs the Python ready ahead of need, with the
+     * shared preload applied (core's {@code warmPool = <mode>=N}); 0: none. {@code template} gives a
+     * request as core would make it now for {@code ContextOptions.mode(mode)} (id 0, the current
+     * preload snapshot); core calls this again whenever the size or the effective preload changes,
+     * so what was prepared for an older preload can be ended. Cheap: the work happens elsewhere.
+     * By default nothing is pooled. (Since 1.2.)
+     */
+    default void warmPool(int size, java.util.function.Supplier<ContextRequest> template) {
+    }
+
     /** Not used for providers: core calls {@link #openContext(ContextRequest)} instead. */
     @Override
     default Interpreter open(Interpreters interpreters, ContextOptions options) {

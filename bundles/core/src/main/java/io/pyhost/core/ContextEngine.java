@@ -64,6 +64,7 @@ public final class ContextEngine {
         this.pool = new WarmPool(preload::version, this::discard);
         this.preloadChanged = () -> {
             pool.signal();
+            providedPools.forEach(this::tellProvider); // a provider ends what it prepared for the old preload
             PreloadHost host = mainPreloadHost;
             if (host != null) {
                 // services the old main preload registered leave with it now (no GIL needed); their
@@ -101,6 +102,40 @@ public final class ContextEngine {
      */
     public void setWarmPools(List<WarmPool.Target> targets) {
         pool.setTargets(targets);
+    }
+
+    /** The warm pools of {@link io.pyhost.spi.ContextProvider} strategies: provider to (mode, size). */
+    private final Map<io.pyhost.spi.ContextProvider, Map.Entry<String, Integer>> providedPools = new ConcurrentHashMap<>();
+
+    /**
+     * Sets the warm pools that {@link io.pyhost.spi.ContextProvider} strategies keep themselves
+     * ({@code provider -> (mode, size)}); replaces every earlier setting: a provider no longer named is told 0.
+     */
+    public void setProvidedWarmPools(Map<io.pyhost.spi.ContextProvider, Map.Entry<String, Integer>> pools) {
+        Map<io.pyhost.spi.ContextProvider, Map.Entry<String, Integer>> before = new java.util.HashMap<>(providedPools);
+        providedPools.keySet().retainAll(pools.keySet());
+        providedPools.putAll(pools);
+        before.forEach((provider, target) -> {
+            if (!pools.containsKey(provider)) {
+                tellProvider(provider, Map.entry(target.getKey(), 0));
+            }
+        });
+        pools.forEach((provider, target) -> {
+            if (!target.equals(before.get(provider))) {
+                tellProvider(provider, target);
+            }
+        });
+    }
+
+    private void tellProvider(io.pyhost.spi.ContextProvider provider, Map.Entry<String, Integer> target) {
+        String mode = target.getKey();
+        try {
+            provider.warmPool(target.getValue(), () -> provided.template(mode, provider, preload.snapshot(), pythonHome, pythonLibrary,
+                    runtime.pythonVersion(), defaultCallTimeout, closeTimeout));
+        } catch (RuntimeException e) {
+            System.getLogger(ContextEngine.class.getName()).log(System.Logger.Level.WARNING,
+                    "pyhost: the strategy for mode '" + mode + "' failed to set its warm pool", e);
+        }
     }
 
     /** A target for {@link #setWarmPools}. */

@@ -50,6 +50,16 @@ final class ProvidedContexts {
         return context;
     }
 
+    /** A request as {@link #create} would make it now for {@code ContextOptions.mode(mode)}, id 0: a warm pool's template. */
+    ContextRequest template(String mode, ContextProvider provider, PreloadSnapshot snapshot, Path home, Path library,
+            PythonVersion version, Duration callTimeout, Duration closeTimeout) {
+        if (home == null) {
+            throw new IllegalStateException("mode '" + mode + "' needs the Python distribution's home, which core was not given");
+        }
+        return new ContextRequest(0, mode, ContextOptions.mode(mode), provider.sandboxByDefault(), snapshot.paths(), snapshot.imports(),
+                snapshot.fragments(), home, library, version, callTimeout, closeTimeout, () -> { });
+    }
+
     /** The contexts {@code owner} opened that are still open. */
     List<ProvidedContext> ownedBy(Object owner) {
         return owners.entrySet().stream().filter(e -> owner.equals(e.getValue()) && !e.getKey().isClosed()).map(Map.Entry::getKey).toList();

@@ -211,16 +211,23 @@ public final class PythonContextFactory implements ContextFactory {
     /** Points each configured pool at the best strategy of its mode. */
     private void updateWarmPools() {
         List<io.pyhost.core.WarmPool.Target> targets = new ArrayList<>();
+        Map<io.pyhost.spi.ContextProvider, Map.Entry<String, Integer>> provided = new HashMap<>();
         synchronized (lock) {
             warmPoolSizes.forEach((mode, size) -> {
                 TreeSet<Bound> forMode = strategies.get(mode);
-                if (forMode != null && !forMode.isEmpty() && size > 0 && !(forMode.first().strategy() instanceof io.pyhost.spi.ContextProvider)) {
-                    Bound best = forMode.first();
+                if (forMode == null || forMode.isEmpty() || size <= 0) {
+                    return;
+                }
+                Bound best = forMode.first();
+                if (best.strategy() instanceof io.pyhost.spi.ContextProvider provider) {
+                    provided.put(provider, Map.entry(mode, size)); // it keeps its own pool (process: ready children)
+                } else {
                     targets.add(engine.warmPool(mode, best.strategy(), best.serviceId(), size));
                 }
             });
         }
         engine.setWarmPools(targets);
+        engine.setProvidedWarmPools(provided);
     }
 
     @Deactivate
@@ -228,6 +235,7 @@ public final class PythonContextFactory implements ContextFactory {
         synchronized (lock) {
             deactivated = true;
         }
+        engine.setProvidedWarmPools(Map.of()); // providers end their ready children
         engine.closeAll("pyhost core stopped");
         io.pyhost.core.interop.ExportedServices.shared().unbind();
         io.pyhost.core.interop.PythonServices.shared().unbind();

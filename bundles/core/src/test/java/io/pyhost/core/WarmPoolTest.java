@@ -69,6 +69,55 @@ public class WarmPoolTest extends EngineTest {
         }
     }
 
+    /** A provider that records what core tells its warm pool. */
+    private static final class RecordingProvider implements io.pyhost.spi.ContextProvider {
+        final List<Integer> sizes = new java.util.concurrent.CopyOnWriteArrayList<>();
+        volatile java.util.function.Supplier<io.pyhost.spi.ContextRequest> template;
+
+        @Override
+        public io.pyhost.spi.ProvidedContext openContext(io.pyhost.spi.ContextRequest request) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public boolean sandboxByDefault() {
+            return true;
+        }
+
+        @Override
+        public void warmPool(int size, java.util.function.Supplier<io.pyhost.spi.ContextRequest> template) {
+            sizes.add(size);
+            this.template = template;
+        }
+    }
+
+    @Test
+    public void aProviderKeepsItsOwnPoolAndHearsOfEveryPreloadChange() {
+        engine.setPythonInstallation(java.nio.file.Path.of("/opt/python"), null);
+        RecordingProvider provider = new RecordingProvider();
+        preload.setCode("A = 1");
+        engine.setProvidedWarmPools(java.util.Map.of(provider, java.util.Map.entry("process", 2)));
+        assertEquals(List.of(2), provider.sizes);
+        io.pyhost.spi.ContextRequest first = provider.template.get();
+        assertEquals("process", first.mode());
+        assertEquals(0, first.id());
+        assertTrue(first.sandbox());
+        assertEquals(ContextOptions.mode("process"), first.options());
+        assertEquals(List.of("A = 1"), first.fragments().stream().map(io.pyhost.api.Fragment::code).toList());
+
+        engine.setProvidedWarmPools(java.util.Map.of(provider, java.util.Map.entry("process", 2)));
+        assertEquals("the same setting again is not repeated", List.of(2), provider.sizes);
+
+        preload.setCode("A = 2");
+        assertEquals("a preload change is told", List.of(2, 2), provider.sizes);
+        assertEquals(List.of("A = 2"), provider.template.get().fragments().stream().map(io.pyhost.api.Fragment::code).toList());
+
+        engine.setProvidedWarmPools(java.util.Map.of());
+        assertEquals("no longer configured: size 0", List.of(2, 2, 0), provider.sizes);
+        preload.setCode("A = 3");
+        assertEquals("then it hears nothing more", List.of(2, 2, 0), provider.sizes);
+    }
+
     @Test
     public void stoppingThePoolEndsItsInterpretersAndThread() throws Exception {
         long baseline = Thread.getAllStackTraces().keySet().stream().filter(t -> t.getName().startsWith("pyhost-interp-")).count();

@@ -230,21 +230,36 @@ public final class PythonCommands {
         return "closed " + String.join(", ", names);
     }
 
-    @Descriptor("list the open contexts: id, mode, age, calls, state (idle, busy, overdue, abandoned), the strategy bundle that made each")
+    @Descriptor("list the open contexts: id, mode, age, calls, state (idle, busy, overdue, abandoned), the child's pid and resident memory (mode process; - otherwise), the strategy bundle that made each")
     public String contexts() {
         List<io.pyhost.api.ContextInfo> open = factory.await(waitTime()).contexts();
         if (open.isEmpty()) {
             return "no context is open";
         }
-        StringBuilder out = new StringBuilder(String.format("%6s  %-10s %10s %8s  %-5s  %s%n", "id", "mode", "age", "calls", "state",
-                "strategy"));
+        StringBuilder out = new StringBuilder(String.format("%6s  %-10s %10s %8s  %-8s %8s %9s  %s%n", "id", "mode", "age", "calls", "state",
+                "pid", "rss", "strategy"));
         java.time.Instant now = java.time.Instant.now();
         for (io.pyhost.api.ContextInfo info : open) {
             java.time.Duration age = java.time.Duration.between(info.created(), now);
-            out.append(String.format("%6d  %-10s %9.1fs %8d  %-5s  %s%n", info.id(), info.mode(), age.toMillis() / 1000.0, info.calls(),
-                    info.state().name().toLowerCase(java.util.Locale.ROOT), info.strategy()));
+            out.append(String.format("%6d  %-10s %9.1fs %8d  %-8s %8s %9s  %s%n", info.id(), info.mode(), age.toMillis() / 1000.0, info.calls(),
+                    info.state().name().toLowerCase(java.util.Locale.ROOT), info.pid() < 0 ? "-" : Long.toString(info.pid()),
+                    residentSize(info.residentBytes()), info.strategy()));
         }
         return out.toString().stripTrailing();
+    }
+
+    /** A resident size as {@code 12.3 MiB} without the space ({@code 12.3M}); {@code -} when unknown. */
+    static String residentSize(long bytes) {
+        if (bytes < 0) {
+            return "-";
+        }
+        if (bytes < 1024 * 1024) {
+            return String.format(java.util.Locale.ROOT, "%.1fK", bytes / 1024.0);
+        }
+        if (bytes < 1024L * 1024 * 1024) {
+            return String.format(java.util.Locale.ROOT, "%.1fM", bytes / (1024.0 * 1024));
+        }
+        return String.format(java.util.Locale.ROOT, "%.2fG", bytes / (1024.0 * 1024 * 1024));
     }
 
     @Descriptor("list the modes whose strategy is present")

@@ -429,7 +429,7 @@ public class PythonCommandsTest {
         List<ContextInfo> open = factory.contexts();
 
         List<String> lines = commands.contexts().lines().toList();
-        assertEquals(List.of("id", "mode", "age", "calls", "state", "strategy"), words(lines.get(0)));
+        assertEquals(List.of("id", "mode", "age", "calls", "state", "pid", "rss", "strategy"), words(lines.get(0)));
         assertEquals(3, lines.size());
         // calls: each command runs its own call and one that flushes sys.stdout and sys.stderr;
         // py:eval two of its own (the value kept as a PyObject, then shown by Python's repr)
@@ -464,11 +464,44 @@ public class PythonCommandsTest {
         assertEquals("no context is open", commands.contexts());
     }
 
+    @Test
+    public void contextsShowsTheChildsPidAndResidentMemoryOfAProcessContext() {
+        java.time.Instant now = java.time.Instant.now();
+        List<ContextInfo> listed = List.of(
+                new ContextInfo(7, "process", "io.pyhost.strategy.process/0.2.0", now, 3, false, ContextInfo.State.IDLE, null, 4711,
+                        52_428_800L + 104_858L),
+                new ContextInfo(8, "worker", "io.pyhost.strategy.worker/0.2.0", now, 1, false, ContextInfo.State.IDLE, null));
+        io.pyhost.api.ContextFactory stub = (io.pyhost.api.ContextFactory) Proxy.newProxyInstance(getClass().getClassLoader(),
+                new Class<?>[] {io.pyhost.api.ContextFactory.class}, (proxy, method, args) -> switch (method.getName()) {
+                    case "contexts" -> listed;
+                    case "hashCode" -> 1;
+                    case "equals" -> proxy == args[0];
+                    default -> throw new UnsupportedOperationException(method.getName());
+                });
+        commands.unbindContextFactory(factory);
+        commands.bindContextFactory(stub);
+        List<String> lines = commands.contexts().lines().toList();
+        assertEquals(List.of("7", "process", "3", "idle", "4711", "50.1M", "io.pyhost.strategy.process/0.2.0"),
+                words(lines.get(1)).stream().filter(w -> !w.endsWith("s") || w.equals("process")).toList());
+        assertEquals(List.of("-", "-"), words(lines.get(2)).subList(5, 7));
+        assertEquals("columns line up", lines.get(0).indexOf("pid") + 3, lines.get(1).indexOf("4711") + 4);
+        assertEquals("columns line up", lines.get(0).indexOf("rss") + 3, lines.get(1).indexOf("50.1M") + 5);
+    }
+
+    @Test
+    public void residentSizesAreShortAndReadable() {
+        assertEquals("-", PythonCommands.residentSize(-1));
+        assertEquals("512.0K", PythonCommands.residentSize(512 * 1024));
+        assertEquals("12.5M", PythonCommands.residentSize(12 * 1024 * 1024 + 512 * 1024));
+        assertEquals("2.00G", PythonCommands.residentSize(2L * 1024 * 1024 * 1024));
+    }
+
     private static void assertRow(String line, long id, String mode, long calls, String state) {
         List<String> row = words(line);
-        assertEquals(line, 6, row.size());
+        assertEquals(line, 8, row.size());
         assertEquals(line, List.of(Long.toString(id), mode, Long.toString(calls), state), List.of(row.get(0), row.get(1), row.get(3), row.get(4)));
-        assertTrue(line, row.get(5).startsWith("service:")); // the test's factory names strategies by owner id
+        assertEquals("no pid, no rss in this JVM's process", List.of("-", "-"), row.subList(5, 7));
+        assertTrue(line, row.get(7).startsWith("service:")); // the test's factory names strategies by owner id
         assertTrue(line, row.get(2).matches("\\d+[.,]\\ds"));
     }
 

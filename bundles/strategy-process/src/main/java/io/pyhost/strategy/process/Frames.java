@@ -27,10 +27,13 @@ import java.util.Set;
  * one reader.
  */
 final class Frames {
-    /** Kinds, JVM to child: start (the preload and limits), eval, exec, call. */
-    static final byte START = 'S', EVAL = 'V', EXEC = 'C', CALL = 'K';
+    /** Kinds, JVM to child: start (the shared preload), finish (limits, sandbox, the context's preload), eval, exec, call. */
+    static final byte START = 'S', FINISH = 'F', EVAL = 'V', EXEC = 'C', CALL = 'K';
     /** Kinds, child to JVM: a result, a Python exception, an unconvertible result, a stdout line, a stderr line. */
     static final byte RESULT = 'R', RAISED = 'X', UNCONVERTIBLE = 'A', OUT = 'O', ERR = 'E';
+
+    /** Which sink a held output line is for. */
+    static final Object OUT_SINK = "out", ERR_SINK = "err";
 
     static final int MAX_DEPTH = 100;
     private static final int HEADER = 4 + 1 + 8;

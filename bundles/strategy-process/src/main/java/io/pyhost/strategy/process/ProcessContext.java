@@ -69,7 +69,7 @@ final class ProcessContext implements ProvidedContext {
         }
     }
 
-    private final ContextRequest request;
+    private volatile ContextRequest request;               // a warm pool's template until adopted
     private final Process process;
     private final OutputStream toChild;
     private final DataInputStream fromChild;
@@ -81,11 +81,15 @@ final class ProcessContext implements ProvidedContext {
     private volatile String killedBecause;                 // why pyhost killed the child, if it did
     private final AtomicBoolean released = new AtomicBoolean();
     private final AtomicLong calls = new AtomicLong();
-    private final Instant created = Instant.now();
+    private volatile Instant created = Instant.now();
     private final ArrayDeque<String> stderrTail = new ArrayDeque<>(); // guarded by itself
     private final CompletableFuture<Void> readerDone = new CompletableFuture<>();
-    private final Consumer<String> out;
-    private final Consumer<String> err;
+    private volatile Consumer<String> out;
+    private volatile Consumer<String> err;
+    /** Output of a pooled child's shared preload, kept for the context that adopts it; null once adopted. */
+    private List<Object[]> heldOutput;                    // guarded by lock
+    private Thread reader;
+    private Thread stderrDrain;
 
     private ProcessContext(ContextRequest request, Process process) {
         this.request = request;
@@ -103,6 +107,56 @@ final class ProcessContext implements ProvidedContext {
      * returns the ready context.
      */
     static ProcessContext start(ContextRequest request, Path server, Executor spawner) {
+        ProcessContext context = prepare(request, server, spawner, false);
+        context.finish();
+        return context;
+    }
+
+    /**
+     * Makes {@code pooled} (ready with {@link #prepare}{@code (..., true)}) the context of {@code request}:
+     * the id, the sinks (which get the output its shared preload wrote), the timeouts and the closing
+     * callback become the request's, then the limits, the sandbox and the context's preload are applied.
+     *
+     * @throws IllegalStateException the child died meanwhile (it is closed; the caller may start a new one)
+     */
+    static ProcessContext adopt(ProcessContext pooled, ContextRequest request) {
+        List<Object[]> held;
+        synchronized (pooled.lock) {
+            pooled.request = request;
+            var options = request.options();
+            pooled.out = options.output();
+            pooled.err = options.errorOutput() != null ? options.errorOutput() : options.output();
+            pooled.created = Instant.now();
+            held = pooled.heldOutput;
+            pooled.heldOutput = null;
+        }
+        pooled.reader.setName("pyhost-process-" + request.id() + "-reader");
+        pooled.stderrDrain.setName("pyhost-process-" + request.id() + "-stderr");
+        if (held != null) {
+            for (Object[] line : held) {
+                pooled.output((Consumer<String>) (line[0] == Frames.OUT_SINK ? pooled.out : pooled.err), (Level) line[1], (String) line[2]);
+            }
+        }
+        pooled.finish();
+        return pooled;
+    }
+
+    /** The context's own part: limits, sandbox, {@code ContextOptions.preload}. On failure the child is ended. */
+    private void finish() {
+        try {
+            send(Frames.FINISH, finishConfig(), request.callTimeout(), false);
+        } catch (RuntimeException e) {
+            kill("its start failed");
+            awaitEnd();
+            throw e; // a PyException of the preload, or how the child died
+        }
+    }
+
+    /**
+     * Starts the child and applies the shared preload (paths, imports, fragments), not yet the
+     * context's own part ({@link #finish}). A {@code pooled} child keeps its output for the context that adopts it.
+     */
+    static ProcessContext prepare(ContextRequest request, Path server, Executor spawner, boolean pooled) {
         List<String> command = List.of(request.pythonExecutable().toString(), "-s", "-P", server.toString(),
                 String.valueOf(ProcessHandle.current().pid()));
         ProcessBuilder builder = new ProcessBuilder(command);
@@ -128,6 +182,9 @@ final class ProcessContext implements ProvidedContext {
             throw e.getCause() instanceof RuntimeException r ? r : e;
         }
         ProcessContext context = new ProcessContext(request, process);
+        if (pooled) {
+            context.heldOutput = new ArrayList<>();
+        }
         context.startThreads();
         try {
             context.send(Frames.START, context.startConfig(), request.callTimeout(), false);
@@ -140,7 +197,6 @@ final class ProcessContext implements ProvidedContext {
     }
 
     private Map<String, Object> startConfig() {
-        var options = request.options();
         List<List<String>> fragments = new ArrayList<>();
         for (Fragment f : request.fragments()) {
             fragments.add(List.of(f.origin(), f.code()));
@@ -149,6 +205,12 @@ final class ProcessContext implements ProvidedContext {
         config.put("paths", request.paths());
         config.put("imports", request.imports());
         config.put("fragments", fragments);
+        return config;
+    }
+
+    private Map<String, Object> finishConfig() {
+        var options = request.options();
+        Map<String, Object> config = new LinkedHashMap<>();
         config.put("preload", options.preload());
         config.put("sandbox", request.sandbox());
         config.put("memory", options.memoryLimit());
@@ -158,8 +220,8 @@ final class ProcessContext implements ProvidedContext {
     }
 
     private void startThreads() {
-        Thread.ofPlatform().daemon().name("pyhost-process-" + request.id() + "-reader").start(this::readAnswers);
-        Thread.ofPlatform().daemon().name("pyhost-process-" + request.id() + "-stderr").start(this::drainStderr);
+        reader = Thread.ofPlatform().daemon().name("pyhost-process-" + request.id() + "-reader").start(this::readAnswers);
+        stderrDrain = Thread.ofPlatform().daemon().name("pyhost-process-" + request.id() + "-stderr").start(this::drainStderr);
     }
 
     // ------------------------------------------------------------------ PyContext
@@ -342,7 +404,24 @@ final class ProcessContext implements ProvidedContext {
         }
         boolean busy = running != null;
         ContextInfo.State state = !busy ? ContextInfo.State.IDLE : running.timedOut ? ContextInfo.State.OVERDUE : ContextInfo.State.BUSY;
-        return new ContextInfo(id(), mode(), strategy, created, calls.get(), busy, state, busy ? running.startedAt : null);
+        return new ContextInfo(id(), mode(), strategy, created, calls.get(), busy, state, busy ? running.startedAt : null,
+                process.pid(), residentBytes(process.pid()));
+    }
+
+    /** {@code VmRSS} of {@code /proc/<pid>/status} in bytes; {@link ContextInfo#NONE} when it cannot be read (the child is gone). */
+    static long residentBytes(long pid) {
+        try {
+            for (String line : java.nio.file.Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"), StandardCharsets.US_ASCII)) {
+                if (line.startsWith("VmRSS:")) {
+                    String[] parts = line.substring(6).trim().split("\\s+");
+                    long value = Long.parseLong(parts[0]);
+                    return parts.length > 1 && parts[1].equalsIgnoreCase("kB") ? value * 1024 : value;
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // gone, or no /proc
+        }
+        return ContextInfo.NONE;
     }
 
     @Override
@@ -463,8 +542,8 @@ final class ProcessContext implements ProvidedContext {
             while (true) {
                 Frames.Frame frame = Frames.read(fromChild);
                 switch (frame.kind()) {
-                    case Frames.OUT -> output(out, Level.INFO, String.valueOf(frame.value()));
-                    case Frames.ERR -> output(err, Level.WARNING, String.valueOf(frame.value()));
+                    case Frames.OUT -> outputOrHold(Frames.OUT_SINK, Level.INFO, String.valueOf(frame.value()));
+                    case Frames.ERR -> outputOrHold(Frames.ERR_SINK, Level.WARNING, String.valueOf(frame.value()));
                     default -> answer(frame);
                 }
             }
@@ -492,6 +571,16 @@ final class ProcessContext implements ProvidedContext {
         }
         slot.release();
         call.answer.complete(frame);
+    }
+
+    private void outputOrHold(Object which, Level level, String line) {
+        synchronized (lock) {
+            if (heldOutput != null) { // a pooled child's preload: for the context that adopts it
+                heldOutput.add(new Object[] {which, level, line});
+                return;
+            }
+        }
+        output(which == Frames.OUT_SINK ? out : err, level, line);
     }
 
     private void output(Consumer<String> sink, Level level, String line) {

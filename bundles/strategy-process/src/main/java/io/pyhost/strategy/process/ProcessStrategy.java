@@ -35,6 +35,7 @@ public final class ProcessStrategy implements ContextProvider {
     private final Path server;
     private final ExecutorService spawner = Executors.newSingleThreadExecutor(
             Thread.ofPlatform().daemon().name("pyhost-process-spawner").factory());
+    private final ProcessPool pool;
 
     @Activate
     public ProcessStrategy(BundleContext bundleContext) {
@@ -53,6 +54,7 @@ public final class ProcessStrategy implements ContextProvider {
             }
             Files.write(target, source.readAllBytes());
             this.server = target;
+            this.pool = new ProcessPool(target, spawner);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write the child's server " + SERVER, e);
         }
@@ -60,7 +62,37 @@ public final class ProcessStrategy implements ContextProvider {
 
     @Override
     public ProvidedContext openContext(ContextRequest request) {
+        ProcessContext pooled = pool.take(request);
+        if (pooled != null) {
+            try {
+                return ProcessContext.adopt(pooled, request);
+            } catch (IllegalStateException e) {
+                if (!pooled.isClosed()) {
+                    throw e;
+                }
+                // the pooled child died as it was handed out: start a fresh one
+            }
+        }
         return ProcessContext.start(request, server, spawner);
+    }
+
+    /**
+     * Keeps {@code size} children ready with the shared preload applied ({@code warmPool = process=N});
+     * core calls it again when the preload changes, and children prepared for another preload are ended.
+     */
+    @Override
+    public void warmPool(int size, java.util.function.Supplier<ContextRequest> template) {
+        pool.configure(size, template);
+    }
+
+    /** How many children the warm pool holds ready now (benchmarks and diagnostics). */
+    public int warmPoolReady() {
+        return pool.readyCount();
+    }
+
+    /** The warm pool, for tests. */
+    ProcessPool pool() {
+        return pool;
     }
 
     /** A process context is sandboxed unless {@code withSandbox(false)}: the kernel refuses it new processes. */
@@ -69,9 +101,10 @@ public final class ProcessStrategy implements ContextProvider {
         return true;
     }
 
-    /** Core has closed this strategy's contexts already; a child left over dies with the spawner thread. */
+    /** Core has closed this strategy's contexts already; the pool's children are ended; a child left over dies with the spawner thread. */
     @Deactivate
     void deactivate() {
+        pool.stop();
         spawner.shutdown();
     }
 }

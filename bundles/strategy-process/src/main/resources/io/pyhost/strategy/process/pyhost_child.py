@@ -287,9 +287,9 @@ def _seccomp_program():
 
 
 def refuse_processes():
-    import platform
-    if platform.machine() != 'x86_64':
-        raise RuntimeError('pyhost: the process sandbox needs x86-64, this is ' + platform.machine())
+    machine = os.uname().machine  # not the platform module: its import is most of a pooled creation's cost
+    if machine != 'x86_64':
+        raise RuntimeError('pyhost: the process sandbox needs x86-64, this is ' + machine)
     ctypes, libc = _libc()
     count, code = _seccomp_program()
     buffer = ctypes.create_string_buffer(code, len(code))
@@ -372,19 +372,29 @@ class Server:
         self.chan_in = chan_in
         self.chan_out = chan_out
         self.globals = None
+        self.finished = False
         self.code_cache = {}
 
     def start(self, seq, payload):
+        """The shared preload (the application's own code): a warm pool's child stops here until it is given a context."""
         config, _ = decode(payload)
-        namespace = build_preload(config['paths'], config['imports'], config['fragments'])
+        self.globals = build_preload(config['paths'], config['imports'], config['fragments'])
+        return {'pid': os.getpid()}
+
+    def finish(self, seq, payload):
+        """The context's own part, once: the limits, the sandbox, then ContextOptions.preload under them."""
+        config, _ = decode(payload)
+        if self.globals is None or self.finished:
+            raise RuntimeError('finish out of order')
+        self.finished = True
         apply_limits(config.get('memory'), config.get('cpu'), config.get('open_files'))
         if config.get('sandbox'):
             refuse_processes()
         preload = config.get('preload')
         if preload:
+            namespace = self.globals
             self._user(lambda: exec(compile(preload, 'context', 'exec'), namespace))
-        self.globals = namespace
-        return {'pid': os.getpid()}
+        return None
 
     def compiled(self, source, mode):
         key = (source, mode)
@@ -452,6 +462,8 @@ class Server:
             try:
                 if kind == 'S':
                     result = self.start(seq, payload)
+                elif kind == 'F':
+                    result = self.finish(seq, payload)
                 else:
                     result = handlers[kind](payload)
                 reply, value = 'R', result

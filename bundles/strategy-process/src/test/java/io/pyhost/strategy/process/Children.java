@@ -25,6 +25,12 @@ final class Children {
     }
 
     static synchronized ProcessContext open(ContextOptions options, List<String> paths, List<String> imports, List<Fragment> fragments) {
+        ContextRequest request = request(options, paths, imports, fragments);
+        return (ProcessContext) strategy.openContext(request);
+    }
+
+    /** A request as core would make it, with a new id. */
+    static synchronized ContextRequest request(ContextOptions options, List<String> paths, List<String> imports, List<Fragment> fragments) {
         if (python == null) {
             try {
                 python = DistributionCache.embeddedFromClasspath(null);
@@ -34,9 +40,8 @@ final class Children {
             strategy = new ProcessStrategy((Path) null);
         }
         boolean sandbox = options.sandbox() == null || options.sandbox();
-        ContextRequest request = new ContextRequest(++ids, "process", options, sandbox, paths, imports, fragments, python.home(),
+        return new ContextRequest(++ids, "process", options, sandbox, paths, imports, fragments, python.home(),
                 python.library(), PythonVersion.parse(python.version()), options.callTimeout(), Duration.ofSeconds(5), () -> { });
-        return (ProcessContext) strategy.openContext(request);
     }
 
     static ProcessContext open(ContextOptions options) {

@@ -43,6 +43,21 @@ public class ProcessContextTest {
     }
 
     @Test
+    public void infoNamesTheChildsPidAndResidentMemory() throws Exception {
+        try (ProcessContext ctx = Children.open()) {
+            var before = ctx.info("s");
+            assertEquals(ctx.pid(), before.pid());
+            assertTrue("a CPython is some MiB resident: " + before.residentBytes(), before.residentBytes() > 4L << 20);
+            ctx.exec("block = bytearray(64 << 20)"); // touched: resident
+            var after = ctx.info("s");
+            assertTrue(before.residentBytes() + " then " + after.residentBytes(), after.residentBytes() > before.residentBytes() + (60L << 20));
+            String status = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/" + ctx.pid() + "/status"));
+            assertTrue(status, status.contains("VmRSS:"));
+        }
+        assertEquals(io.pyhost.api.ContextInfo.NONE, ProcessContext.residentBytes(Long.MAX_VALUE));
+    }
+
+    @Test
     public void valuesBothWays() {
         try (ProcessContext ctx = Children.open()) {
             Map<String, Object> in = new LinkedHashMap<>();
