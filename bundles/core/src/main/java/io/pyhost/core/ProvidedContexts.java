@@ -5,9 +5,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.function.Function;
 
-import io.pyhost.api.ContextInfo;
 import io.pyhost.api.ContextOptions;
 import io.pyhost.spi.ContextProvider;
 import io.pyhost.spi.ContextRequest;
@@ -25,10 +23,6 @@ final class ProvidedContexts {
     /** Opens a context with {@code provider}; the caller checks afterwards whether it was retired meanwhile. */
     ProvidedContext create(String mode, ContextProvider provider, Object owner, ContextOptions options, PreloadSnapshot snapshot,
             Path home, Path library, PythonVersion version, Duration callTimeout, Duration closeTimeout) {
-        if (home == null) {
-            throw new IllegalStateException("mode '" + mode + "' needs the Python distribution's home, which core was not given");
-        }
-        boolean sandbox = options.sandbox() != null ? options.sandbox() : provider.sandboxByDefault();
         ProvidedContext[] made = new ProvidedContext[1];
         Runnable closed = () -> {
             ProvidedContext context = made[0];
@@ -36,8 +30,8 @@ final class ProvidedContexts {
                 owners.remove(context);
             }
         };
-        ContextRequest request = new ContextRequest(PythonContext.newId(), mode, options, sandbox, snapshot.paths(), snapshot.imports(),
-                snapshot.fragments(), home, library, version, callTimeout, closeTimeout, closed);
+        ContextRequest request = request(PythonContext.newId(), mode, provider, options, snapshot, home, library, version, callTimeout,
+                closeTimeout, closed);
         ProvidedContext context = provider.openContext(request);
         if (context == null) {
             throw new IllegalStateException("the strategy for mode '" + mode + "' returned no context");
@@ -53,11 +47,17 @@ final class ProvidedContexts {
     /** A request as {@link #create} would make it now for {@code ContextOptions.mode(mode)}, id 0: a warm pool's template. */
     ContextRequest template(String mode, ContextProvider provider, PreloadSnapshot snapshot, Path home, Path library,
             PythonVersion version, Duration callTimeout, Duration closeTimeout) {
+        return request(0, mode, provider, ContextOptions.mode(mode), snapshot, home, library, version, callTimeout, closeTimeout, () -> { });
+    }
+
+    private static ContextRequest request(long id, String mode, ContextProvider provider, ContextOptions options, PreloadSnapshot snapshot,
+            Path home, Path library, PythonVersion version, Duration callTimeout, Duration closeTimeout, Runnable closed) {
         if (home == null) {
             throw new IllegalStateException("mode '" + mode + "' needs the Python distribution's home, which core was not given");
         }
-        return new ContextRequest(0, mode, ContextOptions.mode(mode), provider.sandboxByDefault(), snapshot.paths(), snapshot.imports(),
-                snapshot.fragments(), home, library, version, callTimeout, closeTimeout, () -> { });
+        boolean sandbox = options.sandbox() != null ? options.sandbox() : provider.sandboxByDefault();
+        return new ContextRequest(id, mode, options, sandbox, snapshot.paths(), snapshot.imports(), snapshot.fragments(), home, library,
+                version, callTimeout, closeTimeout, closed);
     }
 
     /** The contexts {@code owner} opened that are still open. */
@@ -72,9 +72,5 @@ final class ProvidedContexts {
     /** Who opened {@code context} (a strategy's service id); null when not one of these. */
     Object owner(Object context) {
         return context instanceof ProvidedContext p ? owners.get(p) : null;
-    }
-
-    ContextInfo info(ProvidedContext context, Function<Object, String> strategyName) {
-        return context.info(strategyName.apply(owners.get(context)));
     }
 }

@@ -48,11 +48,6 @@ final class PythonContext implements PyContext, io.pyhost.core.interop.PythonHos
     private static final long OVERDUE_GRACE_NANOS = TimeUnit.SECONDS.toNanos(1);
 
     private final long id = IDS.incrementAndGet();
-
-    /** An id from the sequence every context shares, for contexts that strategies make ({@link ProvidedContexts}). */
-    static long newId() {
-        return IDS.incrementAndGet();
-    }
     private final String mode;
     private final PythonInterpreter interpreter;
     private final PyRef globals; // owned; lives in `interpreter`
@@ -84,6 +79,11 @@ final class PythonContext implements PyContext, io.pyhost.core.interop.PythonHos
         this.callTimeout = callTimeout;
         this.owner = owner;
         this.onClose = onClose;
+    }
+
+    /** An id from the sequence every context shares, for contexts that strategies make ({@link ProvidedContexts}). */
+    static long newId() {
+        return IDS.incrementAndGet();
     }
 
     @Override
@@ -314,9 +314,7 @@ final class PythonContext implements PyContext, io.pyhost.core.interop.PythonHos
         boolean all = true;
         for (int i = sharedViews.size() - 1; i >= mark; i--) {
             SharedView shared = sharedViews.remove(i);
-            if (io.pyhost.core.bridge.SharedMemory.release(shared.view())) {
-                shared.view().close();
-            } else {
+            if (!released(shared)) {
                 stillExported.add(shared);
                 all = false;
             }
@@ -326,13 +324,16 @@ final class PythonContext implements PyContext, io.pyhost.core.interop.PythonHos
 
     /** GIL held: releases the views whose exports have ended since. */
     private void retryStillExported() {
-        stillExported.removeIf(shared -> {
-            if (!io.pyhost.core.bridge.SharedMemory.release(shared.view())) {
-                return false;
-            }
-            shared.view().close();
-            return true;
-        });
+        stillExported.removeIf(PythonContext::released);
+    }
+
+    /** GIL held: whether Python let go of {@code shared}'s memory (then pyhost's reference to the view is gone too). */
+    private static boolean released(SharedView shared) {
+        if (!io.pyhost.core.bridge.SharedMemory.release(shared.view())) {
+            return false;
+        }
+        shared.view().close();
+        return true;
     }
 
     private IllegalStateException memoryKept() {
@@ -366,8 +367,7 @@ final class PythonContext implements PyContext, io.pyhost.core.interop.PythonHos
     /** GIL held, at close: every buffer's segment is closed first, then its Python buffer released. */
     private void releaseAllBuffers() {
         for (PythonBuffer buffer : List.copyOf(buffers.values())) {
-            if (buffer.invalidate()) {
-                buffers.remove(buffer.id());
+            if (buffer.invalidate() && buffers.remove(buffer.id()) != null) { // else Java's close queued it: released below
                 buffer.exported().release();
             } // else a native call uses the segment right now: the Python buffer stays held (never freed under it)
         }

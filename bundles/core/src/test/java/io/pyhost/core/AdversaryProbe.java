@@ -27,10 +27,15 @@ public final class AdversaryProbe {
 
     /** Runs the probe named by {@code args[0]} in a new JVM (120 s at most; killed after that). */
     static Run run(String hsErrPrefix, String... args) throws Exception {
+        return run(AdversaryProbe.class, hsErrPrefix, args);
+    }
+
+    /** Runs {@code probe}'s {@code main(args)} in a new JVM (120 s at most; killed after that). */
+    static Run run(Class<?> probe, String hsErrPrefix, String... args) throws Exception {
         String javaCommand = java.nio.file.Path.of(System.getProperty("java.home"), "bin", "java").toString();
         List<String> command = new ArrayList<>(List.of(javaCommand, "--enable-native-access=ALL-UNNAMED",
                 "--sun-misc-unsafe-memory-access=allow", "-XX:ErrorFile=target/" + hsErrPrefix + "-hs_err_%p.log",
-                "-cp", System.getProperty("java.class.path"), AdversaryProbe.class.getName()));
+                "-cp", System.getProperty("java.class.path"), probe.getName()));
         command.addAll(List.of(args));
         Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
         java.util.concurrent.atomic.AtomicReference<String> output = new java.util.concurrent.atomic.AtomicReference<>("");
@@ -52,10 +57,15 @@ public final class AdversaryProbe {
 
     /** Fails (the test, not its JVM) unless the probe's JVM printed {@value #OK} and exited 0. */
     static void assertHolds(String hsErrPrefix, String... args) throws Exception {
-        Run run = run(hsErrPrefix, args);
+        assertHolds(AdversaryProbe.class, OK, hsErrPrefix, args);
+    }
+
+    /** Fails (the test, not its JVM) unless {@code probe}'s JVM printed {@code ok} and exited 0. */
+    static void assertHolds(Class<?> probe, String ok, String hsErrPrefix, String... args) throws Exception {
+        Run run = run(probe, hsErrPrefix, args);
         String tail = run.output().length() > 6000 ? run.output().substring(run.output().length() - 6000) : run.output();
         org.junit.Assert.assertTrue(String.join(" ", args) + ": exit " + run.status() + "\n" + tail,
-                run.status() == 0 && run.output().contains(OK));
+                run.status() == 0 && run.output().contains(ok));
     }
 
     public static void main(String[] args) throws Exception {

@@ -2,7 +2,6 @@ package io.pyhost.core;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.util.ArrayList;
 import java.util.List;
 
 import io.pyhost.api.ContextOptions;
@@ -24,27 +23,7 @@ public final class SharedMemoryProbe {
 
     /** Runs the probe {@code args} in a new JVM; fails the test unless it printed {@value #OK} and exited 0. */
     static void assertHolds(String... args) throws Exception {
-        String javaCommand = java.nio.file.Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        List<String> command = new ArrayList<>(List.of(javaCommand, "--enable-native-access=ALL-UNNAMED",
-                "--sun-misc-unsafe-memory-access=allow", "-XX:ErrorFile=target/shared-memory-hs_err_%p.log",
-                "-cp", System.getProperty("java.class.path"), SharedMemoryProbe.class.getName()));
-        command.addAll(List.of(args));
-        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-        java.util.concurrent.CompletableFuture<String> output = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
-            try {
-                return new String(process.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
-            } catch (java.io.IOException e) {
-                return "unreadable: " + e;
-            }
-        });
-        boolean ended = process.waitFor(120, java.util.concurrent.TimeUnit.SECONDS);
-        if (!ended) {
-            process.destroyForcibly().waitFor(10, java.util.concurrent.TimeUnit.SECONDS);
-        }
-        String text = output.get(10, java.util.concurrent.TimeUnit.SECONDS);
-        String tail = text.length() > 6000 ? text.substring(text.length() - 6000) : text;
-        org.junit.Assert.assertTrue(String.join(" ", args) + ": " + (ended ? "exit " + process.exitValue() : "killed after 120 s")
-                + "\n" + tail, ended && process.exitValue() == 0 && text.contains(OK));
+        AdversaryProbe.assertHolds(SharedMemoryProbe.class, OK, "shared-memory", args);
     }
 
     public static void main(String[] args) throws Exception {
