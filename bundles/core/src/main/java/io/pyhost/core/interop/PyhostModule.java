@@ -114,7 +114,8 @@ public final class PyhostModule {
      */
     public static void retire(PythonInterpreter main, java.time.Duration bound) {
         try {
-            main.call(null, bound, in -> {
+            // a registered call: Python that hangs in it (a logging lock held for ever) is interrupted past the bound
+            main.call(new io.pyhost.core.bridge.InflightCall(), bound, in -> {
                 PyRef namespace = in.attachment(NAMESPACE);
                 try (PyRef retire = namespace == null ? null : namespace.getItem("_retire")) {
                     if (retire != null) {
