@@ -30,10 +30,20 @@ import io.pyhost.api.Fragment;
  *                      default; null for none
  * @param closeTimeout  how long closing may take before the provider gives up waiting politely
  * @param closed        to run once when the context is closed (it leaves {@code contexts()} then)
+ * @param java          what the context's {@code pyhost} module reaches in Java; null: nothing (its
+ *                      functions and services are unavailable)
  */
 public record ContextRequest(long id, String mode, ContextOptions options, boolean sandbox, List<String> paths,
         List<String> imports, List<Fragment> fragments, Path pythonHome, Path pythonLibrary, PythonVersion pythonVersion,
-        Duration callTimeout, Duration closeTimeout, Runnable closed) {
+        Duration callTimeout, Duration closeTimeout, Runnable closed, JavaAccess java) {
+
+    /** A request whose context reaches nothing in Java. */
+    public ContextRequest(long id, String mode, ContextOptions options, boolean sandbox, List<String> paths, List<String> imports,
+            List<Fragment> fragments, Path pythonHome, Path pythonLibrary, PythonVersion pythonVersion, Duration callTimeout,
+            Duration closeTimeout, Runnable closed) {
+        this(id, mode, options, sandbox, paths, imports, fragments, pythonHome, pythonLibrary, pythonVersion, callTimeout, closeTimeout,
+                closed, null);
+    }
 
     public ContextRequest {
         Objects.requireNonNull(mode, "mode");

@@ -6,5 +6,5 @@
  * contexts outside this JVM's CPython implements {@link io.pyhost.spi.ContextProvider} (since 1.2).
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.2.0")
+@org.osgi.annotation.versioning.Version("1.3.0")
 package io.pyhost.spi;

@@ -57,7 +57,7 @@ final class ProvidedContexts {
         }
         boolean sandbox = options.sandbox() != null ? options.sandbox() : provider.sandboxByDefault();
         return new ContextRequest(id, mode, options, sandbox, snapshot.paths(), snapshot.imports(), snapshot.fragments(), home, library,
-                version, callTimeout, closeTimeout, closed);
+                version, callTimeout, closeTimeout, closed, io.pyhost.core.interop.ProvidedJavaAccess.INSTANCE);
     }
 
     /** The contexts {@code owner} opened that are still open. */

@@ -206,14 +206,18 @@ public final class PyhostModule {
         ready.add(in);
     }
 
-    /** Runs pyhost_module.py in a new namespace holding {@code _raw}; returns the namespace (owned). */
-    private static PyRef install(PythonInterpreter in) {
-        String source;
+    /** The module's Python half, pyhost_module.py (also run by contexts outside this JVM: {@link ProvidedJavaAccess}). */
+    static String source() {
         try (var stream = PyhostModule.class.getResourceAsStream("pyhost_module.py")) {
-            source = new String(stream.readAllBytes(), StandardCharsets.UTF_8);
+            return new String(stream.readAllBytes(), StandardCharsets.UTF_8);
         } catch (java.io.IOException | NullPointerException e) {
             throw new IllegalStateException("pyhost_module.py is missing from core", e);
         }
+    }
+
+    /** Runs pyhost_module.py in a new namespace holding {@code _raw}; returns the namespace (owned). */
+    private static PyRef install(PythonInterpreter in) {
+        String source = source();
         PyRef namespace = Namespace.create(in);
         try {
             try (PyRef raw = Upcall.newFunction(in)) {

@@ -22,6 +22,7 @@ import org.osgi.framework.wiring.BundleCapability;
 import org.osgi.framework.wiring.BundleWiring;
 
 import io.pyhost.core.bridge.PyRef;
+import io.pyhost.spi.JavaAccess;
 
 /**
  * Python objects registered as OSGi services ({@code pyhost.register}).
@@ -71,17 +72,19 @@ public final class PythonServices {
     /** One Python object registered as a service. */
     static final class Registration implements InvocationHandler {
         final long token;
-        final PythonHost host;
+        final PythonHost host;                         // null: a context outside this JVM (target answers)
         final String label;
-        private final PyRef object;                    // owned; used and released only with the GIL held
+        private final PyRef object;                    // owned; used and released only with the GIL held; null with a target
+        private final JavaAccess.Target target;        // the Python object of a context outside this JVM; null with an object
         private boolean released;                      // guarded by the GIL
         volatile ServiceRegistration<?> registration;
 
-        Registration(long token, PythonHost host, String label, PyRef object) {
+        Registration(long token, PythonHost host, String label, PyRef object, JavaAccess.Target target) {
             this.token = token;
             this.host = host;
             this.label = label;
             this.object = object;
+            this.target = target;
         }
 
         @Override
@@ -94,8 +97,9 @@ public final class PythonServices {
                 };
             }
             Object[] given = args == null ? new Object[0] : args;
-            Object result = host.run(in -> call(method, given));
-            if (result == DEFAULT) {
+            Object result = target != null ? target.invoke(method.getName(), java.util.Arrays.asList(given), method.isDefault())
+                    : host.run(in -> call(method, given));
+            if (result == DEFAULT || result == JavaAccess.Target.NO_ATTRIBUTE) {
                 return InvocationHandler.invokeDefault(proxy, method, args);
             }
             if (method.getReturnType() == void.class) {
@@ -126,7 +130,9 @@ public final class PythonServices {
         void release() {
             if (!released) {
                 released = true;
-                object.close();
+                if (object != null) {
+                    object.close();
+                }
             }
         }
 
@@ -150,6 +156,32 @@ public final class PythonServices {
      * released: the framework tells listeners synchronously, and they may call the new service.
      */
     Registration register(PythonHost host, List<String> names, PyRef object, Map<String, Object> properties) {
+        return register(host, host.describe(), names, object, null, properties);
+    }
+
+    /**
+     * Registers the Python object of a context outside this JVM, answered by {@code target}, under
+     * the interfaces {@code names}; {@code owner} names the context. The caller unregisters it.
+     */
+    JavaAccess.Registration register(String owner, List<String> names, JavaAccess.Target target, Map<String, Object> properties) {
+        Registration r = register(null, owner, names, null, target, properties);
+        long serviceId = serviceId(r);
+        return new JavaAccess.Registration() {
+            @Override
+            public long serviceId() {
+                return serviceId;
+            }
+
+            @Override
+            public void unregister() {
+                r.unregister();
+                forget(r);
+            }
+        };
+    }
+
+    private Registration register(PythonHost host, String owner, List<String> names, PyRef object, JavaAccess.Target target,
+            Map<String, Object> properties) {
         BundleContext bc = context;
         if (bc == null) {
             throw new ExportedServices.Unavailable("OSGi services are not available here (pyhost core runs outside an OSGi framework)");
@@ -175,7 +207,7 @@ public final class PythonServices {
         do {
             token = TOKENS.nextLong() & Long.MAX_VALUE;
         } while (token == 0 || byToken.containsKey(token));
-        Registration registration = new Registration(token, host, "Python service " + names + " of " + host.describe(), object);
+        Registration registration = new Registration(token, host, "Python service " + names + " of " + owner, object, target);
         Object proxy = Proxy.newProxyInstance(loaderFor(interfaces), interfaces.toArray(Class<?>[]::new), registration);
         Hashtable<String, Object> props = new Hashtable<>();
         properties.forEach((k, v) -> {
@@ -190,8 +222,10 @@ public final class PythonServices {
             }
             props.put(Constants.SERVICE_RANKING, ranking.intValue());
         }
-        props.put(HOST_PROPERTY, host.describe());
-        byHost.computeIfAbsent(host, h -> new CopyOnWriteArrayList<>()).add(registration);
+        props.put(HOST_PROPERTY, owner);
+        if (host != null) {
+            byHost.computeIfAbsent(host, h -> new CopyOnWriteArrayList<>()).add(registration);
+        }
         byToken.put(token, registration);
         try {
             registration.registration = bc.registerService(names.stream().distinct().toArray(String[]::new), proxy, props);
@@ -220,7 +254,7 @@ public final class PythonServices {
 
     private void forget(Registration registration) {
         byToken.remove(registration.token);
-        List<Registration> list = byHost.get(registration.host);
+        List<Registration> list = registration.host == null ? null : byHost.get(registration.host);
         if (list != null) {
             list.remove(registration);
         }

@@ -23,14 +23,46 @@ import java.util.Set;
  * sequence number and one encoded value. Values are tagged: {@code N T F} (None, True, False),
  * {@code I} (int64), {@code G} (a bigger int: u32 length + two's complement bytes), {@code D}
  * (float64), {@code S} (UTF-8 str), {@code W} (UTF-16LE str, for lone surrogates), {@code B}
- * (bytes), {@code L U E M} (list, tuple, set, dict: u32 count + items). Not thread-safe: one writer,
- * one reader.
+ * (bytes), {@code L U E M} (list, tuple, set, dict: u32 count + items), {@code H} (a Python object
+ * the child keeps for a {@link io.pyhost.api.PyObject}: u64 id, then its type's name as a value; Java
+ * to Python: the id only), {@code J} (a Java object lent to the child: u64 reference; Java to Python
+ * followed by its label and method names as values). Objects by reference need the context's
+ * {@link Refs}; without it they are refused.
  */
 final class Frames {
-    /** Kinds, JVM to child: start (the shared preload), finish (limits, sandbox, the context's preload), eval, exec, call. */
-    static final byte START = 'S', FINISH = 'F', EVAL = 'V', EXEC = 'C', CALL = 'K';
+    /**
+     * Kinds, JVM to child, answered by RESULT, RAISED or UNCONVERTIBLE: start (the shared preload), finish
+     * (limits, sandbox, the context's preload), eval, exec, call, eval to a handle, an operation on a handle.
+     */
+    static final byte START = 'S', FINISH = 'F', EVAL = 'V', EXEC = 'C', CALL = 'K', EVAL_OBJECT = 'J', HANDLE_OP = 'Q';
+    /** Kinds, JVM to child, not answered: handles Java closed; the answer to an upcall (its value, or why it failed). */
+    static final byte DROP = 'D', UPCALL_RESULT = 'r', UPCALL_FAILED = 'x';
     /** Kinds, child to JVM: a result, a Python exception, an unconvertible result, a stdout line, a stderr line. */
     static final byte RESULT = 'R', RAISED = 'X', UNCONVERTIBLE = 'A', OUT = 'O', ERR = 'E';
+    /**
+     * Kinds, child to JVM: an upcall (the pyhost module calls Java) from the thread running the JVM's
+     * request (it may be re-entered) or from another thread; a logging record; Java objects Python dropped.
+     */
+    static final byte UPCALL = 'U', THREAD_UPCALL = 'u', LOG = 'L', RELEASED = 'Z';
+
+    /** What crosses the channel by reference: the context's handles and lent Java objects. */
+    interface Refs {
+        /** The id of {@code handle} in this context's child. @throws IllegalArgumentException another context's; ISE closed */
+        long handleId(io.pyhost.api.PyObject handle);
+
+        /** Lends {@code object} to the child. @throws IllegalArgumentException never lent */
+        Lent lend(Object object);
+
+        /** The Java object lent as {@code ref}. @throws IllegalArgumentException no longer lent */
+        Object lent(long ref);
+
+        /** A new handle for the child's object {@code id}. */
+        io.pyhost.api.PyObject handle(long id, String type);
+    }
+
+    /** A lent object as the child sees it. */
+    record Lent(long ref, String label, Collection<String> methods) {
+    }
 
     /** Which sink a held output line is for. */
     static final Object OUT_SINK = "out", ERR_SINK = "err";
@@ -50,7 +82,13 @@ final class Frames {
 
     /** The whole frame for {@code value}, ready to write in one go. */
     static byte[] frame(byte kind, long seq, Object value) {
+        return frame(kind, seq, value, null);
+    }
+
+    /** The whole frame for {@code value}, objects by reference through {@code refs} (null: refused). */
+    static byte[] frame(byte kind, long seq, Object value, Refs refs) {
         Buffer out = new Buffer();
+        out.refs = refs;
         out.skip(HEADER);
         encode(value, out, 0, null);
         int length = out.size() - 4;
@@ -66,6 +104,11 @@ final class Frames {
 
     /** The next frame; {@link EOFException} at the end of the stream. */
     static Frame read(DataInputStream in) throws IOException {
+        return read(in, null);
+    }
+
+    /** The next frame, objects by reference through {@code refs}; {@link EOFException} at the end of the stream. */
+    static Frame read(DataInputStream in, Refs refs) throws IOException {
         int length = in.readInt();
         if (length < 9 || length > MAX_FRAME) {
             throw new IOException("malformed frame: length " + Integer.toUnsignedString(length));
@@ -75,7 +118,7 @@ final class Frames {
         byte[] payload = new byte[length - 9];
         in.readFully(payload);
         ByteBuffer buffer = ByteBuffer.wrap(payload);
-        Object value = decode(buffer, 0);
+        Object value = decode(buffer, 0, refs);
         if (buffer.hasRemaining()) {
             throw new IOException("malformed frame: " + buffer.remaining() + " bytes after the value");
         }
@@ -143,10 +186,23 @@ final class Frames {
                 sized(n, c.size());
                 path.remove(c);
             }
+            case io.pyhost.api.PyObject handle when out.refs != null -> out.put('H').putLong(out.refs.handleId(handle));
+            case java.lang.foreign.MemorySegment segment -> throw new IllegalArgumentException("a MemorySegment cannot reach Python in "
+                    + "mode 'process': its memory is in the JVM and the context's Python in a child process (use an in-process mode)");
             default -> {
                 if (!v.getClass().isArray()) {
-                    throw new IllegalArgumentException("cannot convert a Java " + v.getClass().getName()
-                            + " to Python: mode 'process' passes only the values of the value table to its child");
+                    if (out.refs == null) {
+                        throw new IllegalArgumentException("cannot convert a Java " + v.getClass().getName()
+                                + " to Python: mode 'process' passes only the values of the value table to its child");
+                    }
+                    Lent lent = out.refs.lend(v);
+                    out.put('J').putLong(lent.ref());
+                    string(lent.label(), out);
+                    out.put('L').putInt(lent.methods().size());
+                    for (String method : lent.methods()) {
+                        string(method, out);
+                    }
+                    return;
                 }
                 path = enter(v, depth, path);
                 int length = Array.getLength(v);
@@ -213,7 +269,7 @@ final class Frames {
     // ------------------------------------------------------------------ Python to Java
 
     /** Decodes one value (the table of {@code PyContext}: list and tuple to List, dict to Map, set to Set). */
-    static Object decode(ByteBuffer in, int depth) {
+    static Object decode(ByteBuffer in, int depth, Refs refs) {
         byte tag = in.get();
         return switch (tag) {
             case 'N' -> null;
@@ -221,6 +277,21 @@ final class Frames {
             case 'F' -> Boolean.FALSE;
             case 'I' -> in.getLong();
             case 'D' -> in.getDouble();
+            case 'H' -> {
+                long id = in.getLong();
+                Object type = decode(in, depth + 1, null);
+                if (refs == null || !(type instanceof String name)) {
+                    throw new IllegalStateException("malformed value: a handle " + (refs == null ? "where none is expected" : "without its type"));
+                }
+                yield refs.handle(id, name);
+            }
+            case 'J' -> {
+                long ref = in.getLong();
+                if (refs == null) {
+                    throw new IllegalStateException("malformed value: a Java reference where none is expected");
+                }
+                yield refs.lent(ref);
+            }
             case 'S' -> new String(bytes(in), StandardCharsets.UTF_8);
             case 'W' -> {
                 byte[] raw = bytes(in);
@@ -239,7 +310,7 @@ final class Frames {
                 int n = count(in);
                 Collection<Object> items = tag == 'E' ? new LinkedHashSet<>() : new ArrayList<>(n);
                 for (int i = 0; i < n; i++) {
-                    items.add(decode(in, depth + 1));
+                    items.add(decode(in, depth + 1, refs));
                 }
                 yield items;
             }
@@ -250,8 +321,8 @@ final class Frames {
                 int n = count(in);
                 Map<Object, Object> map = new LinkedHashMap<>();
                 for (int i = 0; i < n; i++) {
-                    Object key = decode(in, depth + 1);
-                    map.put(key, decode(in, depth + 1));
+                    Object key = decode(in, depth + 1, refs);
+                    map.put(key, decode(in, depth + 1, refs));
                 }
                 yield map;
             }
@@ -275,6 +346,7 @@ final class Frames {
 
     /** A growable byte array with big-endian puts. */
     private static final class Buffer {
+        private Refs refs;
         private byte[] data = new byte[256];
         private int size;
 

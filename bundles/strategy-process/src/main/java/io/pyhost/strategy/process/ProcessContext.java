@@ -35,6 +35,7 @@ import io.pyhost.api.Fragment;
 import io.pyhost.api.PyException;
 import io.pyhost.api.PyObject;
 import io.pyhost.spi.ContextRequest;
+import io.pyhost.spi.JavaAccess;
 import io.pyhost.spi.ProvidedContext;
 
 /**
@@ -44,8 +45,16 @@ import io.pyhost.spi.ProvidedContext;
  * the next call overtake the child's still running one. A call past its deadline gets SIGINT and,
  * if the child has not answered {@link #KILL_GRACE} later, the child is killed. When the child
  * dies, however it dies, the context closes with the reason and the running call fails with it.
+ *
+ * <p>Python reaches Java through core's {@code pyhost} module, run in the child with a {@code _raw}
+ * that sends upcalls ({@link Frames#UPCALL}). Each upcall runs on a virtual thread of its own, so the
+ * caller keeps its deadline whatever the Java side does; one from the thread that runs the JVM's
+ * request may re-enter the context (Python → Java → Python): that thread's requests skip the queue
+ * (the child serves them while it waits for the upcall's answer). Java objects lent to the child and
+ * the Python objects behind {@link ProcessObject}s are kept by reference in tables on both sides,
+ * released when the other side drops them and all at close.
  */
-final class ProcessContext implements ProvidedContext {
+final class ProcessContext implements ProvidedContext, Frames.Refs {
     private static final Logger LOG = System.getLogger(ProcessContext.class.getName());
     private static final Logger OUTPUT = System.getLogger("python.output");
 
@@ -55,6 +64,11 @@ final class ProcessContext implements ProvidedContext {
     static final Duration INTERRUPT_REPEAT = Duration.ofMillis(100);
     /** The open-file limit of a sandboxed child. */
     static final int SANDBOX_OPEN_FILES = 256;
+
+    /** How many Java exceptions of uncaught {@code pyhost.JavaError}s are kept for the Java caller (the newest). */
+    static final int KEPT_JAVA_ERRORS = 64;
+    /** The context whose running request the current thread serves an upcall of: its requests re-enter. */
+    private static final ThreadLocal<ProcessContext> REENTERING = new ThreadLocal<>();
 
     /** A call sent to the child, until the child answers it. */
     private static final class Call {
@@ -69,14 +83,30 @@ final class ProcessContext implements ProvidedContext {
         }
     }
 
+    /** A Python object registered as an OSGi service, until Python or the context's end unregisters it. */
+    private record Registered(JavaAccess.Registration registration, ProcessObject object) {
+    }
+
     private volatile ContextRequest request;               // a warm pool's template until adopted
     private final Process process;
     private final OutputStream toChild;
     private final DataInputStream fromChild;
     private final Semaphore slot = new Semaphore(1, true);
     private final Object lock = new Object();
-    private Call current;                                  // guarded by lock
+    private final Object writing = new Object();           // one frame at a time to the child
+    private Call current;                                  // the request that holds the slot; guarded by lock
+    private final Map<Long, Call> pending = new java.util.HashMap<>(); // every unanswered request, re-entering ones too; guarded by lock
     private long nextSeq = 1;                              // guarded by lock
+    private final Map<Long, JavaAccess.Lent> lent = new java.util.concurrent.ConcurrentHashMap<>();
+    private final AtomicLong nextRef = new AtomicLong();
+    private final Map<Long, Registered> registered = new java.util.concurrent.ConcurrentHashMap<>();
+    private final AtomicLong nextToken = new AtomicLong();
+    private final Map<Long, Throwable> javaErrors = java.util.Collections.synchronizedMap(new LinkedHashMap<>() {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<Long, Throwable> eldest) {
+            return size() > KEPT_JAVA_ERRORS;
+        }
+    });
     private volatile String closedBecause;
     private volatile String killedBecause;                 // why pyhost killed the child, if it did
     private final AtomicBoolean released = new AtomicBoolean();
@@ -205,6 +235,7 @@ final class ProcessContext implements ProvidedContext {
         config.put("paths", request.paths());
         config.put("imports", request.imports());
         config.put("fragments", fragments);
+        config.put("module", request.java() == null ? null : request.java().pyhostModule());
         return config;
     }
 
@@ -288,12 +319,74 @@ final class ProcessContext implements ProvidedContext {
 
     @Override
     public PyObject evalObject(String expression) {
-        throw new UnsupportedOperationException("mode 'process' has no PyObject handles: values cross the process boundary by the value table only");
+        return evalObject(expression, null);
     }
 
     @Override
     public PyObject evalObject(String expression, Map<String, ?> locals) {
-        return evalObject(expression);
+        checkCode(expression, "expression");
+        return (PyObject) send(Frames.EVAL_OBJECT, java.util.Arrays.asList(expression, locals == null ? null : checkedLocals(locals)),
+                request.callTimeout(), true);
+    }
+
+    /** A {@link ProcessObject} method: {@code [operation, id, arguments...]}. */
+    Object handleOp(List<Object> operation) {
+        return send(Frames.HANDLE_OP, operation, request.callTimeout(), false);
+    }
+
+    /** Throws {@link IllegalStateException} once the context is closed. */
+    void checkOpen() {
+        if (closedBecause != null) {
+            throw closedException();
+        }
+    }
+
+    /** Java closed the handle {@code id}: the child drops its object when it next reads the channel. */
+    void drop(long id) {
+        if (closedBecause == null) {
+            write(Frames.frame(Frames.DROP, 0, List.of(id)));
+        }
+    }
+
+    // ------------------------------------------------------------------ Frames.Refs
+
+    @Override
+    public long handleId(PyObject handle) {
+        if (!(handle instanceof ProcessObject p) || !p.belongsTo(this)) {
+            throw new IllegalArgumentException("a PyObject of " + (handle instanceof ProcessObject p ? p.toString() : "another context")
+                    + " cannot be used in " + this);
+        }
+        if (p.isClosed()) {
+            throw new IllegalStateException("this PyObject of " + this + " was closed");
+        }
+        return p.id;
+    }
+
+    @Override
+    public Frames.Lent lend(Object object) {
+        JavaAccess java = request.java();
+        if (java == null) {
+            throw new IllegalArgumentException("cannot convert a Java " + object.getClass().getName() + " to Python: " + this
+                    + " reaches no Java objects");
+        }
+        JavaAccess.Lent given = object instanceof JavaAccess.Lent l ? l : java.lend(object);
+        long ref = nextRef.incrementAndGet();
+        lent.put(ref, given);
+        return new Frames.Lent(ref, given.label(), given.methods());
+    }
+
+    @Override
+    public Object lent(long ref) {
+        JavaAccess.Lent l = lent.get(ref);
+        if (l == null) {
+            throw new IllegalArgumentException("a pyhost.JavaObject whose Java object is no longer lent to Python");
+        }
+        return l.object();
+    }
+
+    @Override
+    public PyObject handle(long id, String type) {
+        return new ProcessObject(this, id, type);
     }
 
     @Override
@@ -350,7 +443,7 @@ final class ProcessContext implements ProvidedContext {
      */
     private void interruptUntilAnswered(Call call) {
         synchronized (lock) {
-            if (current != call || closedBecause != null) {
+            if (pending.get(call.seq) != call || closedBecause != null) {
                 return;
             }
             Signals.send(process, Signals.SIGINT);
@@ -454,15 +547,22 @@ final class ProcessContext implements ProvidedContext {
         return new IllegalStateException("context " + id() + " (" + mode() + ") is closed: " + closedBecause);
     }
 
-    /** Sends one request and waits for its answer, at most {@code timeout} (null: no bound). */
+    /**
+     * Sends one request and waits for its answer, at most {@code timeout} (null: no bound). A request
+     * of a thread serving an upcall of this context's running request re-enters: it skips the slot
+     * (the child serves it while that upcall waits).
+     */
     private Object send(byte kind, Object value, Duration timeout, boolean counted) {
-        byte[] frame = Frames.frame(kind, 0, value); // bad arguments fail here, before anything is sent
+        byte[] frame = Frames.frame(kind, 0, value, this); // bad arguments fail here, before anything is sent
         if (closedBecause != null) {
             throw closedException();
         }
+        boolean reentering = REENTERING.get() == this;
         long deadline = timeout == null ? 0 : System.nanoTime() + timeout.toNanos();
         try {
-            if (timeout == null) {
+            if (reentering) {
+                // the slot is the running request's, whose upcall this thread serves
+            } else if (timeout == null) {
                 slot.acquire();
             } else if (!slot.tryAcquire(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
                 throw new PyException("builtins.TimeoutError", "the call ran past its timeout of " + timeout.toMillis()
@@ -475,28 +575,40 @@ final class ProcessContext implements ProvidedContext {
         Call call;
         synchronized (lock) {
             if (closedBecause != null) {
-                slot.release();
+                if (!reentering) {
+                    slot.release();
+                }
                 throw closedException();
             }
             call = new Call(nextSeq++);
-            current = call;
+            pending.put(call.seq, call);
+            if (!reentering) {
+                current = call;
+            }
         }
         if (counted) {
             calls.incrementAndGet();
         }
         java.nio.ByteBuffer.wrap(frame, 5, 8).putLong(call.seq);
-        try {
-            toChild.write(frame);
-            toChild.flush();
-        } catch (IOException e) {
-            // the child is gone: the reader closes the context with the reason and fails the call
-        }
+        write(frame);
         Frames.Frame answer = await(call, timeout, deadline);
         return switch (answer.kind()) {
             case Frames.RESULT -> answer.value();
             case Frames.UNCONVERTIBLE -> throw new IllegalArgumentException(String.valueOf(answer.value()));
             default -> throw raised(call, (List<?>) answer.value());
         };
+    }
+
+    /** Writes one whole frame; a child that is gone is noticed by the reader, which closes the context. */
+    private void write(byte[] frame) {
+        synchronized (writing) {
+            try {
+                toChild.write(frame);
+                toChild.flush();
+            } catch (IOException e) {
+                // the child is gone: the reader closes the context with the reason and fails the calls
+            }
+        }
     }
 
     private Frames.Frame await(Call call, Duration timeout, long deadline) {
@@ -531,7 +643,12 @@ final class ProcessContext implements ProvidedContext {
         } else if ("builtins.MemoryError".equals(type) && request.options().memoryLimit() != null) {
             kind = PyException.Kind.RESOURCE_EXHAUSTED;
         }
-        return new PyException(type, (String) described.get(1), (String) described.get(2), (String) described.get(3), kind);
+        PyException raised = new PyException(type, (String) described.get(1), (String) described.get(2), (String) described.get(3), kind);
+        Throwable java = described.size() > 4 && described.get(4) instanceof Long token && token != 0 ? javaErrors.remove(token) : null;
+        if (java != null && (type.equals("pyhost.JavaError") || type.equals("pyhost.ServiceUnavailable"))) {
+            raised.initCause(java); // the Java exception behind an uncaught pyhost.JavaError
+        }
+        return raised;
     }
 
     // ------------------------------------------------------------------ the child's side
@@ -540,10 +657,13 @@ final class ProcessContext implements ProvidedContext {
     private void readAnswers() {
         try {
             while (true) {
-                Frames.Frame frame = Frames.read(fromChild);
+                Frames.Frame frame = Frames.read(fromChild, this);
                 switch (frame.kind()) {
                     case Frames.OUT -> outputOrHold(Frames.OUT_SINK, Level.INFO, String.valueOf(frame.value()));
                     case Frames.ERR -> outputOrHold(Frames.ERR_SINK, Level.WARNING, String.valueOf(frame.value()));
+                    case Frames.UPCALL, Frames.THREAD_UPCALL -> upcall(frame);
+                    case Frames.LOG -> logged((List<?>) frame.value());
+                    case Frames.RELEASED -> released((List<?>) frame.value());
                     default -> answer(frame);
                 }
             }
@@ -561,16 +681,220 @@ final class ProcessContext implements ProvidedContext {
 
     private void answer(Frames.Frame frame) {
         Call call;
+        boolean slotFree;
         synchronized (lock) {
-            call = current;
-            if (call == null || call.seq != frame.seq()) {
+            call = pending.remove(frame.seq());
+            if (call == null) {
                 LOG.log(Level.WARNING, "pyhost: {0}: an answer to no call (seq {1}) ignored", this, frame.seq());
                 return;
             }
-            current = null;
+            slotFree = call == current;
+            if (slotFree) {
+                current = null;
+            }
         }
-        slot.release();
+        if (slotFree) {
+            slot.release();
+        }
         call.answer.complete(frame);
+    }
+
+    // ------------------------------------------------------------------ Python calls Java
+
+    /** Error kinds of {@link Frames#UPCALL_FAILED}, as the child raises them: pyhost.JavaError, ServiceUnavailable, TypeError, RuntimeError, ValueError. */
+    private static final long JAVA_ERROR = 1, UNAVAILABLE = 2, TYPE_ERROR = 3, RUNTIME_ERROR = 4, VALUE_ERROR = 5;
+
+    /**
+     * Runs an upcall of the child on a virtual thread of its own, and answers it. One from the thread
+     * that runs the JVM's request ({@link Frames#UPCALL}) may re-enter this context.
+     */
+    private void upcall(Frames.Frame frame) {
+        boolean reentrant = frame.kind() == Frames.UPCALL;
+        Thread.ofVirtual().name("pyhost-process-" + id() + "-upcall").start(() -> {
+            if (reentrant) {
+                REENTERING.set(this);
+            }
+            byte[] answer;
+            try {
+                Object result = javaSide((List<?>) frame.value());
+                try {
+                    answer = Frames.frame(Frames.UPCALL_RESULT, frame.seq(), result, this);
+                } catch (IllegalArgumentException unconvertible) {
+                    answer = failure(frame.seq(), TYPE_ERROR, "", "pyhost: " + unconvertible.getMessage());
+                }
+            } catch (Throwable t) {
+                answer = failed(frame.seq(), t);
+            } finally {
+                REENTERING.remove();
+            }
+            if (closedBecause == null) {
+                write(answer);
+            }
+        });
+    }
+
+    /**
+     * {@code [operation, arguments]} of core's pyhost module ({@link JavaAccess#pyhostModule()}). The
+     * module checks its arguments; junk given to {@code _raw} directly fails as a Java exception
+     * (a {@code ClassCastException} in a {@code pyhost.JavaError}), which is all it can do.
+     */
+    @SuppressWarnings("unchecked")
+    private Object javaSide(List<?> upcall) throws Exception {
+        JavaAccess java = request.java();
+        String op = (String) upcall.get(0);
+        List<Object> args = (List<Object>) upcall.get(1);
+        if (java == null) {
+            throw new JavaAccess.Unavailable("io.pyhost.api.PyFunction", this + " reaches nothing in Java");
+        }
+        return switch (op) {
+            case "FUNCTIONS" -> java.functions();
+            case "CALL" -> java.call((String) args.get(0), (List<Object>) args.get(1),
+                    args.get(2) == null ? Map.of() : (Map<String, Object>) args.get(2));
+            case "INVOKE" -> {
+                JavaAccess.Lent target = args.get(0) instanceof Long ref ? lent.get(ref) : null;
+                if (target == null) {
+                    throw new JavaAccess.Unavailable("java.lang.Object", "this Java object is no longer lent to Python");
+                }
+                yield target.invoke((String) args.get(1), (List<Object>) args.get(2));
+            }
+            case "SERVICES" -> {
+                try {
+                    List<JavaAccess.Lent> found = java.services((String) args.get(0), (String) args.get(1), (Long) args.get(2),
+                            (Boolean) args.get(3));
+                    yield new ArrayList<Object>(found); // each lent by reference as it is sent (Refs.lend)
+                } catch (IllegalArgumentException bad) {
+                    throw new Refused(VALUE_ERROR, "pyhost.service: " + bad.getMessage());
+                }
+            }
+            case "REGISTER" -> register((List<String>) args.get(0), (ProcessObject) args.get(1),
+                    args.get(2) == null ? Map.of() : (Map<String, Object>) args.get(2));
+            case "UNREGISTER" -> {
+                Registered r = args.get(0) instanceof Long token ? registered.remove(token) : null;
+                if (r != null) {
+                    unregister(r);
+                }
+                yield null;
+            }
+            default -> throw new Refused(TYPE_ERROR, "pyhost: unknown operation " + op);
+        };
+    }
+
+    /** A Python object of this context becomes an OSGi service; Java's calls on it are requests of the context. */
+    private List<Object> register(List<String> types, ProcessObject object, Map<String, Object> properties) {
+        JavaAccess.Target target = (name, args, isDefault) -> {
+            List<?> answer = (List<?>) handleOp(java.util.Arrays.asList("service", object.id, name, args, isDefault));
+            return Boolean.TRUE.equals(answer.get(0)) ? answer.get(1) : JavaAccess.Target.NO_ATTRIBUTE;
+        };
+        JavaAccess.Registration registration;
+        try {
+            registration = request.java().register(this.toString(), types, properties, target);
+        } catch (IllegalArgumentException bad) {
+            object.close();
+            throw new Refused(TYPE_ERROR, "pyhost.register: " + bad.getMessage());
+        } catch (RuntimeException e) {
+            object.close();
+            throw e;
+        }
+        long token = nextToken.incrementAndGet();
+        registered.put(token, new Registered(registration, object));
+        if (closedBecause != null && registered.remove(token) != null) { // closed meanwhile: releaseAll may have run already
+            unregister(new Registered(registration, object));
+        }
+        return List.of(token, registration.serviceId());
+    }
+
+    private static void unregister(Registered r) {
+        try {
+            r.registration().unregister();
+        } catch (RuntimeException e) {
+            // the framework is stopping, or it was unregistered already
+        } finally {
+            r.object().close();
+        }
+    }
+
+    /** An upcall pyhost refuses, with the Python exception type the child raises. */
+    private static final class Refused extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+        final long kind;
+
+        Refused(long kind, String message) {
+            super(message, null, false, false);
+            this.kind = kind;
+        }
+    }
+
+    /** The failure frame for what an upcall threw; a Java exception is kept for the Java caller (a PyException's cause). */
+    private byte[] failed(long seq, Throwable t) {
+        return switch (t) {
+            case JavaAccess.Unavailable u -> failure(seq, UNAVAILABLE, u.type(), messageOf(u));
+            case JavaAccess.Refused r -> failure(seq, TYPE_ERROR, "", messageOf(r));
+            case Refused r -> failure(seq, r.kind, "", r.getMessage());
+            default -> {
+                long token = nextToken.incrementAndGet();
+                javaErrors.put(token, t);
+                yield frameOf(seq, List.of(JAVA_ERROR, t.getClass().getName(), messageOf(t), token));
+            }
+        };
+    }
+
+    private static byte[] failure(long seq, long kind, String type, String message) {
+        return frameOf(seq, List.of(kind, type, message, 0L));
+    }
+
+    private static byte[] frameOf(long seq, List<Object> failure) {
+        return Frames.frame(Frames.UPCALL_FAILED, seq, failure);
+    }
+
+    /** {@code t.getMessage()}, or "" when it is null or throws (a Java function's exception is untrusted code). */
+    private static String messageOf(Throwable t) {
+        try {
+            String message = t.getMessage();
+            return message == null ? "" : message;
+        } catch (Throwable undescribable) {
+            return "";
+        }
+    }
+
+    /** A logging record of the child: {@code [logger, level, message, traceback, origin]}. */
+    private void logged(List<?> record) {
+        JavaAccess java = request.java();
+        try {
+            if (java != null) {
+                java.log(toString(), String.valueOf(record.get(0)), ((Long) record.get(1)).intValue(), String.valueOf(record.get(2)),
+                        String.valueOf(record.get(3)), String.valueOf(record.get(4)));
+            }
+        } catch (RuntimeException e) {
+            // the log failed: logging is never an error for the Python that logged
+        }
+    }
+
+    /** Java objects the child dropped: services are given back, off the reader thread (framework code). */
+    private void released(List<?> refs) {
+        List<JavaAccess.Lent> dropped = new ArrayList<>();
+        for (Object ref : refs) {
+            JavaAccess.Lent l = ref instanceof Long r ? lent.remove(r) : null;
+            if (l != null) {
+                dropped.add(l);
+            }
+        }
+        if (!dropped.isEmpty()) {
+            Thread.ofVirtual().name("pyhost-process-release").start(() -> dropped.forEach(JavaAccess.Lent::release));
+        }
+    }
+
+    /** At the end: every service Python registered is unregistered, every lent object given back. */
+    private void releaseAll() {
+        List<Registered> services = new ArrayList<>(registered.values());
+        registered.clear();
+        List<JavaAccess.Lent> objects = new ArrayList<>(lent.values());
+        lent.clear();
+        if (!services.isEmpty() || !objects.isEmpty()) {
+            Thread.ofVirtual().name("pyhost-process-release").start(() -> {
+                services.forEach(ProcessContext::unregister);
+                objects.forEach(JavaAccess.Lent::release);
+            });
+        }
     }
 
     private void outputOrHold(Object which, Level level, String line) {
@@ -649,7 +973,14 @@ final class ProcessContext implements ProvidedContext {
             }
             running = current;
             current = null;
+            for (Call c : pending.values()) {
+                if (c != running) {
+                    c.answer.completeExceptionally(closedException());
+                }
+            }
+            pending.clear();
         }
+        releaseAll();
         if (!(closedBecause.startsWith("its child process"))) {
             LOG.log(Level.DEBUG, "pyhost: {0} ended ({1})", this, how);
         } else {

@@ -3,8 +3,17 @@
 Started as `python3.X -s -P pyhost_child.py` with the channel on stdin/stdout. Stdlib only.
 Frames both ways: u32 length, then kind (1 byte), seq (u64), payload (one value); big-endian.
 The value encoding is the one of io.pyhost.strategy.process.Frames (Java); keep the two in step.
+
+The JVM sends requests (seq: its own numbering) and the child answers each with R, X or A. While
+a request runs, Python may call Java (the `pyhost` module, core's own source, run here with a
+`_raw` that sends U/u frames, seq: the child's numbering); the JVM answers with r or x, and may
+meanwhile send requests that re-enter this context (Python -> Java -> Python): the main thread
+serves them while it waits. Whoever waits for a frame reads the channel; what it reads for
+another waiter is handed over (Channel).
 """
 import builtins
+import collections
+import itertools
 import os
 import signal
 import struct
@@ -14,9 +23,9 @@ import traceback
 
 MAX_DEPTH = 100
 _HEADER = struct.Struct('>IBQ')
-_running = False          # a call of the JVM's is running user code: SIGINT raises KeyboardInterrupt
-_writing = 0              # the main thread is inside write_frame: an interrupt waits until the frame is whole
-_deferred = False         # an interrupt arrived while writing
+_depth = 0                # JVM requests running user code on the main thread (nested ones count too)
+_in_channel = 0           # the main thread is reading or writing the channel: an interrupt waits
+_deferred = False         # an interrupt arrived while the main thread was in the channel
 _write_lock = threading.Lock()
 _MAIN = threading.get_ident()
 _SERVER_FILE = __file__
@@ -50,12 +59,12 @@ def read_frame(stream):
 
 
 def write_frame(stream, kind, seq, value):
-    global _writing, _deferred
+    global _in_channel
     out = bytearray()
     encode(value, out)
     main = threading.get_ident() == _MAIN
     if main:
-        _writing += 1
+        _in_channel += 1
     try:
         with _write_lock:
             stream.write(_HEADER.pack(len(out) + 9, ord(kind), seq))
@@ -63,10 +72,88 @@ def write_frame(stream, kind, seq, value):
             stream.flush()
     finally:
         if main:
-            _writing -= 1
-    if main and _deferred and _running and not _writing:
+            _in_channel -= 1
+
+
+def _take_deferred():
+    """Back in user code after the channel: an interrupt that arrived meanwhile is raised now."""
+    global _deferred
+    if _deferred and _depth and not _in_channel and threading.get_ident() == _MAIN:
         _deferred = False
         raise KeyboardInterrupt
+
+
+class Channel:
+    """The one input stream, shared by the threads that wait for a frame: the main thread (JVM
+    requests, and answers to its own upcalls) and threads that called Java (answers to theirs).
+    One of them reads at a time; a frame for another waiter is handed over."""
+
+    def __init__(self, chan_in, chan_out):
+        self.chan_in = chan_in
+        self.chan_out = chan_out
+        self._cond = threading.Condition(threading.Lock())
+        self._reading = False
+        self._answers = {}                     # upcall seq -> frame, for a waiting thread
+        self._waiting = set()                  # upcall seqs someone waits for
+        self._requests = collections.deque()   # JVM requests read by another thread, for the main thread
+        self._seqs = itertools.count(1)
+
+    def new_upcall(self):
+        seq = next(self._seqs)
+        with self._cond:
+            self._waiting.add(seq)
+        return seq
+
+    def forget(self, seq):
+        with self._cond:
+            self._waiting.discard(seq)
+            self._answers.pop(seq, None)
+
+    def next_frame(self, upcall=None):
+        """The main thread: the next JVM request, or the answer to `upcall`. Other threads: the
+        answer to `upcall`. Raises EOFError when the JVM closed the channel."""
+        global _in_channel
+        main = threading.get_ident() == _MAIN
+        if main:
+            _in_channel += 1
+        try:
+            with self._cond:
+                while True:
+                    if upcall is not None and upcall in self._answers:
+                        self._waiting.discard(upcall)
+                        return self._answers.pop(upcall)
+                    if main and self._requests:
+                        return self._requests.popleft()
+                    if not self._reading:
+                        self._reading = True
+                        break
+                    self._cond.wait()
+            try:
+                while True:
+                    frame = read_frame(self.chan_in)
+                    kind, seq = frame[0], frame[1]
+                    if kind in ('r', 'x'):
+                        if seq == upcall:
+                            with self._cond:
+                                self._waiting.discard(upcall)
+                            return frame
+                        with self._cond:
+                            if seq in self._waiting:
+                                self._answers[seq] = frame
+                                self._cond.notify_all()
+                        continue  # an answer nobody waits for any more (its waiter was interrupted)
+                    if main:
+                        return frame
+                    with self._cond:
+                        self._requests.append(frame)
+                        self._cond.notify_all()
+            finally:
+                with self._cond:
+                    self._reading = False
+                    self._cond.notify_all()
+        finally:
+            if main:
+                _in_channel -= 1
 
 
 # ---------------------------------------------------------------- values
@@ -76,8 +163,23 @@ _F64 = struct.Struct('>d')
 _U32 = struct.Struct('>I')
 
 
+class AsHandle:
+    """A result that goes to Java as a PyObject (tag H: its id in the handle table, its type)."""
+    __slots__ = ('obj',)
+
+    def __init__(self, obj):
+        self.obj = obj
+
+
+_handles = {}                    # handle id -> the object a Java PyObject stands for
+_handle_ids = itertools.count(1)
+_java_object_type = None         # pyhost.JavaObject, once the module is in: its instances go back as tag J
+_make_java_object = None         # the module's _make(ref, label, methods)
+
+
 def encode(value, out, depth=0, path=None):
-    """Python to Java: the value table; anything else as its str()."""
+    """Python to Java: the value table; a pyhost.JavaObject as its reference (J); a handle (H);
+    anything else as its str()."""
     if value is None:
         out += b'N'
     elif value is True:
@@ -122,6 +224,16 @@ def encode(value, out, depth=0, path=None):
             for item in value:
                 encode(item, out, depth + 1, path)
         path.discard(id(value))
+    elif type(value) is AsHandle:
+        hid = next(_handle_ids)
+        _handles[hid] = value.obj
+        out += b'H'
+        out += _I64.pack(hid)
+        cls = type(value.obj)
+        _encode_str(cls.__qualname__, out)
+    elif _java_object_type is not None and type(value) is _java_object_type:
+        out += b'J'
+        out += _I64.pack(object.__getattribute__(value, '_pyhost_ref'))
     else:
         _encode_str(str(value), out)
 
@@ -151,6 +263,17 @@ def decode(data, pos=0):
         return _I64.unpack_from(data, pos)[0], pos + 8
     if tag == 0x44:  # D
         return _F64.unpack_from(data, pos)[0], pos + 8
+    if tag == 0x48:  # H: an object of the handle table (a Java PyObject handed back)
+        hid = _I64.unpack_from(data, pos)[0]
+        try:
+            return _handles[hid], pos + 8
+        except KeyError:
+            raise ValueError('a PyObject that was closed') from None
+    if tag == 0x4A:  # J: a Java object lent to Python: its reference, label and method names
+        ref = _I64.unpack_from(data, pos)[0]
+        label, pos = decode(data, pos + 8)
+        methods, pos = decode(data, pos)
+        return _make_java_object(ref, label, methods), pos
     n = _U32.unpack_from(data, pos)[0]
     pos += 4
     if tag == 0x53:  # S
@@ -197,6 +320,7 @@ class _LineSink:
         while '\n' in self._pending:
             line, self._pending = self._pending.split('\n', 1)
             write_frame(self._channel, self._kind, 0, line)
+            _take_deferred()
         return len(text)
 
     def flush(self):
@@ -316,10 +440,98 @@ def apply_limits(memory, cpu_seconds, open_files):
         resource.setrlimit(resource.RLIMIT_NOFILE, (open_files, open_files))
 
 
+# ---------------------------------------------------------------- the pyhost module
+
+class JavaSide:
+    """`_raw(op, *args)` of core's pyhost module (its source comes with the start request): each
+    operation is one U/u frame to the JVM, answered by r (the value) or x (the error)."""
+
+    def __init__(self, channel, namespace):
+        self.channel = channel
+        self.ns = namespace
+        self.names = {namespace[name]: name[4:] for name in namespace if name.startswith('_OP_')}  # 1 -> 'CALL'
+        self.guard = namespace['_OP_GUARD']
+        self.output = namespace['_OP_OUTPUT']
+        self.log = namespace['_OP_LOG']
+        self.register = namespace['_OP_REGISTER']
+        self.server = None
+
+    def raw(self, op, *args):
+        global _in_channel
+        if op == self.guard:
+            return True  # every thread of the child may call Java: the JVM's stack is not at stake here
+        if op == self.output:
+            for line in args[1]:
+                write_frame(self.channel.chan_out, 'E' if args[0] else 'O', 0, line)
+            _take_deferred()
+            return None
+        if op == self.log:
+            write_frame(self.channel.chan_out, 'L', 0, list(args))
+            _take_deferred()
+            return None
+        if op == self.register:
+            args = (args[0], AsHandle(args[1]), args[2])  # the object stays here; Java calls it by handle
+        name = self.names.get(op)
+        if name is None:
+            raise TypeError('pyhost: unknown operation %r' % (op,))
+        self.release_java_objects()
+        on_main = threading.get_ident() == _MAIN
+        main = on_main and _depth > 0
+        seq = self.channel.new_upcall()
+        if on_main:
+            _in_channel += 1  # an interrupt waits until the answer is in (Server._user lets nested requests be interrupted)
+        try:
+            write_frame(self.channel.chan_out, 'U' if main else 'u', seq, [name, list(args)])
+            while True:
+                kind, got, payload = self.channel.next_frame(seq)
+                if got == seq and kind in ('r', 'x'):
+                    break
+                self.server.serve_one(kind, got, payload)  # a request that re-enters this context
+        finally:
+            self.channel.forget(seq)
+            if on_main:
+                _in_channel -= 1
+        value, _ = decode(payload)
+        _take_deferred()
+        if kind == 'r':
+            return value
+        error, java_type, message, token = value
+        if error in (1, 2):
+            self.ns['_raise'](error, java_type, message, token)
+        raise (TypeError if error == 3 else ValueError if error == 5 else RuntimeError)(message)
+
+    def release_java_objects(self):
+        """The references of JavaObjects Python dropped (their __del__ queued them) go back to the JVM."""
+        released = self.ns['_released']
+        if released:
+            refs = released[:]
+            del released[:len(refs)]
+            write_frame(self.channel.chan_out, 'Z', 0, refs)
+
+    def drain_pending(self):
+        """Lines and records of threads the module thought unready (tiny stacks): sent after each request."""
+        output, logs = self.ns['_pending_output'], self.ns['_pending_logs']
+        while output:
+            error, line = output.pop(0)
+            write_frame(self.channel.chan_out, 'E' if error else 'O', 0, line)
+        while logs:
+            write_frame(self.channel.chan_out, 'L', 0, list(logs.pop(0)))
+
+
+def install_pyhost_module(channel, source):
+    global _java_object_type, _make_java_object
+    namespace = {'__name__': 'pyhost', '__builtins__': builtins}
+    side = JavaSide.__new__(JavaSide)
+    namespace['_raw'] = lambda op, *args: side.raw(op, *args)
+    exec(compile(source, '<pyhost>', 'exec'), namespace)
+    side.__init__(channel, namespace)
+    namespace['_mark_ready']()
+    _java_object_type = namespace['JavaObject']
+    _make_java_object = namespace['_make']
+    return side
+
+
 # ---------------------------------------------------------------- preload and calls
-
-_applied_paths = []
-
 
 def build_preload(paths, imports, fragments):
     """Core's order (helpers.build_preload): paths, then imports, then each fragment."""
@@ -340,16 +552,16 @@ def build_preload(paths, imports, fragments):
 
 def _on_sigint(signum, frame):
     global _deferred
-    if not _running:
+    if not _depth:
         return  # between calls (a late interrupt): nothing to stop
-    if _writing:
-        _deferred = True
+    if _in_channel:
+        _deferred = True  # a frame is being read or written: raised when user code runs again
         return
     raise KeyboardInterrupt
 
 
 def describe(exc):
-    """[qualified type, message, traceback, notes] without the server's own frames."""
+    """[qualified type, message, traceback, notes, Java token] without the server's own frames."""
     tb = exc.__traceback__
     while tb is not None and tb.tb_frame.f_code.co_filename == _SERVER_FILE:
         tb = tb.tb_next
@@ -364,24 +576,35 @@ def describe(exc):
     text = ''.join(traceback.format_exception(exc))
     notes = getattr(exc, '__notes__', None)
     where = '; '.join(str(n) for n in notes) if isinstance(notes, list) else None
-    return [qualified, message, text, where]
+    token = getattr(exc, '_pyhost_token', 0)
+    return [qualified, message, text, where, token if type(token) is int else 0]
+
+
+_END = object()
+_failed_steps = {}   # iterator handle -> what its next step raised after the items already sent
 
 
 class Server:
-    def __init__(self, chan_in, chan_out):
-        self.chan_in = chan_in
-        self.chan_out = chan_out
+    def __init__(self, channel):
+        self.channel = channel
+        self.chan_out = channel.chan_out
         self.globals = None
         self.finished = False
         self.code_cache = {}
+        self.java = None
+        self.handlers = {'V': self.eval, 'C': self.exec, 'K': self.call, 'J': self.eval_object, 'Q': self.handle_op}
 
-    def start(self, seq, payload):
+    def start(self, payload):
         """The shared preload (the application's own code): a warm pool's child stops here until it is given a context."""
         config, _ = decode(payload)
-        self.globals = build_preload(config['paths'], config['imports'], config['fragments'])
+        source = config.get('module')
+        if source:
+            self.java = install_pyhost_module(self.channel, source)
+            self.java.server = self
+        self.globals = self._user(lambda: build_preload(config['paths'], config['imports'], config['fragments']))
         return {'pid': os.getpid()}
 
-    def finish(self, seq, payload):
+    def finish(self, payload):
         """The context's own part, once: the limits, the sandbox, then ContextOptions.preload under them."""
         config, _ = decode(payload)
         if self.globals is None or self.finished:
@@ -407,21 +630,21 @@ class Server:
         return code
 
     def _user(self, task):
-        global _running, _deferred
-        _deferred = False
-        _running = True
+        global _depth, _deferred, _in_channel
+        if not _depth:
+            _deferred = False
+        outer_channel = _in_channel  # a request served while an upcall waits: its code may be interrupted
+        _in_channel = 0
+        _depth += 1
         try:
             return task()
         finally:
-            _running = False
+            _depth -= 1
+            _in_channel = outer_channel
 
     def eval(self, payload):
         (source, local_vars, awaited), _ = decode(payload)
-        code = self.compiled(source, 'eval')
-        if local_vars:
-            result = self._user(lambda: eval(code, self.globals, dict(local_vars)))
-        else:
-            result = self._user(lambda: eval(code, self.globals))
+        result = self._evaluate(source, local_vars)
         if awaited:
             import inspect
             if inspect.isawaitable(result):
@@ -431,6 +654,16 @@ class Server:
                     return await result
                 result = self._user(lambda: asyncio.run(outcome()))
         return result
+
+    def _evaluate(self, source, local_vars):
+        code = self.compiled(source, 'eval')
+        if local_vars:
+            return self._user(lambda: eval(code, self.globals, dict(local_vars)))
+        return self._user(lambda: eval(code, self.globals))
+
+    def eval_object(self, payload):
+        (source, local_vars), _ = decode(payload)
+        return AsHandle(self._evaluate(source, local_vars))
 
     def exec(self, payload):
         source, _ = decode(payload)
@@ -442,7 +675,7 @@ class Server:
         (module, function, args, kwargs), _ = decode(payload)
         if module:
             import importlib
-            target = getattr(importlib.import_module(module), function)
+            target = self._user(lambda: getattr(importlib.import_module(module), function))
         else:
             try:
                 target = self.globals[function]
@@ -450,32 +683,107 @@ class Server:
                 raise NameError("name '%s' is not defined" % function) from None
         return self._user(lambda: target(*(args or ()), **(kwargs or {})))
 
+    def handle_op(self, payload):
+        """Java's PyObject methods: [operation, handle id, arguments...]."""
+        (op, hid, *rest), _ = decode(payload)
+        try:
+            obj = _handles[hid]
+        except KeyError:
+            raise ValueError('this PyObject was closed') from None
+        if op == 'type':
+            return type(obj).__qualname__
+        if op == 'java':
+            return obj
+        if op == 'getattr':
+            return AsHandle(self._user(lambda: getattr(obj, rest[0])))
+        if op == 'setattr':
+            self._user(lambda: setattr(obj, rest[0], rest[1]))
+            return None
+        if op == 'call':
+            args, kwargs, as_handle = rest
+            result = self._user(lambda: obj(*args, **(kwargs or {})))
+            return AsHandle(result) if as_handle else result
+        if op == 'method':
+            name, args = rest
+            return self._user(lambda: getattr(obj, name)(*args))
+        if op == 'service':
+            # a registered service's method: absent and the interface has a default -> [False]
+            name, args, is_default = rest
+            method = self._user(lambda: getattr(obj, name, _END) if is_default else getattr(obj, name))
+            if method is _END:
+                return [False, None]
+            return [True, self._user(lambda: method(*args))]
+        if op == 'iter':
+            return AsHandle(self._user(lambda: iter(obj)))
+        if op == 'next':
+            # up to rest[0] steps: [items, done]; an exception after some items is raised by the next pull
+            failed = _failed_steps.pop(hid, None)
+            if failed is not None:
+                raise failed
+            items = []
+            for _ in range(rest[0]):
+                try:
+                    item = self._user(lambda: next(obj, _END))
+                except BaseException as e:
+                    if not items:
+                        raise
+                    _failed_steps[hid] = e
+                    return [items, False]
+                if item is _END:
+                    return [items, True]
+                items.append(item)
+            return [items, False]
+        if op == 'close':
+            close = getattr(obj, 'close', None)
+            if close is not None:
+                self._user(close)
+            return None
+        raise ValueError('unknown PyObject operation %r' % (op,))
+
+    def drop(self, payload):
+        """Java closed PyObjects: their handles go (what a __del__ raises is ignored, as Python does)."""
+        ids, _ = decode(payload)
+        for hid in ids:
+            _failed_steps.pop(hid, None)
+            try:
+                self._user(lambda: _handles.pop(hid, None))
+            except BaseException:
+                pass
+
+    def serve_one(self, kind, seq, payload):
+        if kind == 'D':
+            self.drop(payload)
+            return
+        try:
+            if kind == 'S':
+                result = self.start(payload)
+            elif kind == 'F':
+                result = self.finish(payload)
+            else:
+                result = self.handlers[kind](payload)
+            reply, value = 'R', result
+        except BaseException as e:  # SystemExit too: the context stays
+            reply, value = 'X', describe(e)
+        finally:
+            sys.stdout.flush()
+            sys.stderr.flush()
+        try:
+            write_frame(self.chan_out, reply, seq, value)
+        except (ValueError, RecursionError, UnicodeError) as e:  # the result cannot be converted: IllegalArgumentException
+            write_frame(self.chan_out, 'A', seq, str(e))
+        if self.java is not None:
+            self.java.release_java_objects()
+            self.java.drain_pending()
+
     def serve(self):
-        handlers = {'V': self.eval, 'C': self.exec, 'K': self.call}
         while True:
             try:
-                kind, seq, payload = read_frame(self.chan_in)
+                kind, seq, payload = self.channel.next_frame()
             except KeyboardInterrupt:
                 continue  # a late interrupt between calls: nothing to stop
             except EOFError:
                 return
-            try:
-                if kind == 'S':
-                    result = self.start(seq, payload)
-                elif kind == 'F':
-                    result = self.finish(seq, payload)
-                else:
-                    result = handlers[kind](payload)
-                reply, value = 'R', result
-            except BaseException as e:  # SystemExit too: the context stays
-                reply, value = 'X', describe(e)
-            finally:
-                sys.stdout.flush()
-                sys.stderr.flush()
-            try:
-                write_frame(self.chan_out, reply, seq, value)
-            except (ValueError, RecursionError, UnicodeError) as e:  # the result cannot be converted: IllegalArgumentException
-                write_frame(self.chan_out, 'A', seq, str(e))
+            self.serve_one(kind, seq, payload)
 
 
 def main():
@@ -483,10 +791,10 @@ def main():
     watch_parent(parent)
     chan_in, chan_out = _take_channel()
     signal.signal(signal.SIGINT, _on_sigint)
-    sys.stdout = _LineSink(chan_out, 'O', '<stdout>')
+    sys.stdout = _LineSink(chan_out, 'O', '<stdout>')  # until the pyhost module puts its own in
     sys.stderr = _LineSink(chan_out, 'E', '<stderr>')
     sys.stdin = open(os.devnull)
-    Server(chan_in, chan_out).serve()
+    Server(Channel(chan_in, chan_out)).serve()
     os._exit(0)
 
 

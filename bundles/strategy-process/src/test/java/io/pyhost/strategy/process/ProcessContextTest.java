@@ -260,8 +260,56 @@ public class ProcessContextTest {
             assertEquals("expression contains a NUL character", assertThrows(IllegalArgumentException.class, () -> ctx.eval("1\0")).getMessage());
             assertEquals("code is null", assertThrows(IllegalArgumentException.class, () -> ctx.exec(null)).getMessage());
             assertThrows(IllegalArgumentException.class, () -> ctx.eval("x", Map.of("x", new Object())));
-            assertThrows(UnsupportedOperationException.class, () -> ctx.evalObject("1"));
+            assertTrue(assertThrows(IllegalArgumentException.class, () -> ctx.eval("x", Map.of("x", java.lang.foreign.Arena.global().allocate(8))))
+                    .getMessage().contains("a MemorySegment cannot reach Python in mode 'process'"));
             assertEquals(1L, ctx.eval("1"));
+        }
+    }
+
+    @Test
+    public void handlesAreTheChildsObjectsUntilClosed() {
+        try (ProcessContext ctx = Children.open(); ProcessContext other = Children.open()) {
+            ctx.exec("class Box:\n    def __init__(self):\n        self.items = []\n    def add(self, x):\n        self.items.append(x)\n        return len(self.items)\n"
+                    + "def gen(n):\n    try:\n        yield from range(n)\n    finally:\n        global CLOSED\n        CLOSED = True\nCLOSED = False");
+            var box = ctx.evalObject("Box()");
+            assertEquals("Box", box.type());
+            assertEquals(1L, box.callMethod("add", "a"));
+            assertEquals(2L, box.callMethod("add", box)); // a handle in the arguments is the very object
+            assertEquals(true, ctx.eval("b.items[1] is b", Map.of("b", box)));
+            var items = box.getAttr("items");
+            assertEquals("list", items.type());
+            box.setAttr("label", "x");
+            assertEquals("x", ctx.eval("b.label", Map.of("b", box)));
+            assertEquals(3L, ctx.evalObject("len").call(List.of(1, 2, 3)));
+            var it = ctx.evalObject("gen(1000000)").iterator();
+            assertEquals(0L, it.next());
+            assertEquals(1L, it.next());
+            assertEquals(4950L, ctx.evalObject("gen(100)").stream().mapToLong(v -> (Long) v).sum());
+            var lazy = ctx.evalObject("gen(10)").stream();
+            assertEquals(0L, lazy.findFirst().orElseThrow());
+            lazy.close();
+            assertEquals(true, ctx.eval("CLOSED"));
+            var failing = ctx.evalObject("(1 // (2 - i) for i in range(5))").iterator();
+            assertEquals(0L, failing.next());
+            assertEquals(1L, failing.next());
+            assertEquals("ZeroDivisionError", assertThrows(PyException.class, failing::hasNext).pythonType());
+            assertTrue(assertThrows(IllegalArgumentException.class, () -> other.eval("b", Map.of("b", box))).getMessage()
+                    .contains("cannot be used in " + other));
+            assertTrue(assertThrows(UnsupportedOperationException.class, box::buffer).getMessage().contains("child process"));
+            box.close();
+            box.close();
+            assertThrows(IllegalStateException.class, box::type);
+            assertEquals("this PyObject of " + ctx + " was closed",
+                    assertThrows(IllegalStateException.class, () -> ctx.eval("b", Map.of("b", box))).getMessage());
+            ctx.exec("import gc, weakref\nclass T: pass\nt = T()\nREF = weakref.ref(t)\nHELD = t\ndel t");
+            var held = ctx.evalObject("HELD");
+            ctx.exec("del HELD");
+            assertEquals(true, ctx.eval("REF() is not None"));
+            held.close();
+            assertEquals("closing the last handle frees the object in the child", true, ctx.eval("REF() is None"));
+            var kept = ctx.evalObject("[1, 2]");
+            ctx.close();
+            assertThrows(IllegalStateException.class, () -> kept.callMethod("append", 3));
         }
     }
 }
