@@ -71,6 +71,12 @@ public interface JavaAccess {
      */
     Registration register(String owner, List<String> types, Map<String, Object> properties, Target target);
 
+    /**
+     * A line the context's code wrote to {@code sys.stdout} ({@code error}: {@code sys.stderr}) when
+     * the context has no output sink: logged as {@code python.output}, as in the other modes.
+     */
+    void printed(String owner, boolean error, String line);
+
     /** A record of Python's {@code logging}, logged as {@code python.<logger>} (OSGi Log Service, else {@code System.Logger}). */
     void log(String owner, String logger, int level, String message, String traceback, String origin);
 

@@ -89,6 +89,11 @@ public final class ProvidedJavaAccess implements JavaAccess {
     }
 
     @Override
+    public void printed(String owner, boolean error, String line) {
+        PythonLog.output(owner, error, line);
+    }
+
+    @Override
     public void log(String owner, String logger, int level, String message, String traceback, String origin) {
         PythonLog.record(owner, logger, level, message, traceback, origin);
     }

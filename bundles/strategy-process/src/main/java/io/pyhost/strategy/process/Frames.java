@@ -34,9 +34,13 @@ final class Frames {
      * Kinds, JVM to child, answered by RESULT, RAISED or UNCONVERTIBLE: start (the shared preload), finish
      * (limits, sandbox, the context's preload), eval, exec, call, eval to a handle, an operation on a handle.
      */
-    static final byte START = 'S', FINISH = 'F', EVAL = 'V', EXEC = 'C', CALL = 'K', EVAL_OBJECT = 'J', HANDLE_OP = 'Q';
-    /** Kinds, JVM to child, not answered: handles Java closed; the answer to an upcall (its value, or why it failed). */
-    static final byte DROP = 'D', UPCALL_RESULT = 'r', UPCALL_FAILED = 'x';
+    static final byte START = 'S', FINISH = 'F', EVAL = 'V', EXEC = 'C', CALL = 'K', EVAL_OBJECT = 'J', HANDLE_OP = 'Q',
+            START_ASYNC = 'W';
+    /**
+     * Kinds, JVM to child, not answered: handles Java closed; the answer to an upcall (its value, or why
+     * it failed); cancel an async task (seq: the task id).
+     */
+    static final byte DROP = 'D', UPCALL_RESULT = 'r', UPCALL_FAILED = 'x', CANCEL_TASK = 'c';
     /** Kinds, child to JVM: a result, a Python exception, an unconvertible result, a stdout line, a stderr line. */
     static final byte RESULT = 'R', RAISED = 'X', UNCONVERTIBLE = 'A', OUT = 'O', ERR = 'E';
     /**
@@ -44,6 +48,8 @@ final class Frames {
      * request (it may be re-entered) or from another thread; a logging record; Java objects Python dropped.
      */
     static final byte UPCALL = 'U', THREAD_UPCALL = 'u', LOG = 'L', RELEASED = 'Z';
+    /** Kind, child to JVM: an async task's outcome (seq: the task id). */
+    static final byte TASK_DONE = 'T';
 
     /** What crosses the channel by reference: the context's handles and lent Java objects. */
     interface Refs {

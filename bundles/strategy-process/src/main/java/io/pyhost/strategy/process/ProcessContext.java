@@ -101,6 +101,10 @@ final class ProcessContext implements ProvidedContext, Frames.Refs {
     private final AtomicLong nextRef = new AtomicLong();
     private final Map<Long, Registered> registered = new java.util.concurrent.ConcurrentHashMap<>();
     private final AtomicLong nextToken = new AtomicLong();
+    /** Async tasks running on the child's asyncio loop, by task id; guarded by itself. */
+    private final Map<Long, CompletableFuture<Object>> tasks = new java.util.HashMap<>();
+    /** Threads running the child's upcalls: interrupted with the call they serve (a service lookup waiting, say). */
+    private final java.util.Set<Thread> upcalls = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private final Map<Long, Throwable> javaErrors = java.util.Collections.synchronizedMap(new LinkedHashMap<>() {
         @Override
         protected boolean removeEldestEntry(Map.Entry<Long, Throwable> eldest) {
@@ -392,34 +396,90 @@ final class ProcessContext implements ProvidedContext, Frames.Refs {
     @Override
     public CompletableFuture<Object> evalAsync(String expression) {
         checkCode(expression, "expression");
-        return async(() -> send(Frames.EVAL, java.util.Arrays.asList(expression, null, true), request.callTimeout(), true));
+        return async(java.util.Arrays.asList("eval", expression));
     }
 
     @Override
     public CompletableFuture<Object> callAsync(String module, String function, List<?> args, Map<String, ?> kwargs) {
-        return async(() -> call(module, function, args, kwargs));
+        checkCode(function, "function");
+        if (module != null) {
+            checkCode(module, "module");
+        }
+        if (kwargs != null) {
+            checkedLocals(kwargs);
+        }
+        return async(java.util.Arrays.asList("call", module == null || module.isEmpty() ? null : module, function,
+                args == null ? List.of() : args, kwargs == null ? Map.of() : kwargs));
     }
 
-    /** Runs on a virtual thread; cancelling the future interrupts the call. */
-    private CompletableFuture<Object> async(java.util.function.Supplier<Object> task) {
+    /**
+     * Sends the request from a virtual thread. An awaitable result becomes a task on the child's
+     * asyncio loop, running concurrently with the context's other tasks, and the future completes
+     * with its outcome ({@link Frames#TASK_DONE}). Cancelling the future interrupts the request, or
+     * cancels the task.
+     */
+    private CompletableFuture<Object> async(List<Object> request) {
+        long[] task = new long[1]; // the task id, once the child started one; guarded by tasks' lock
         CompletableFuture<Object> future = new CompletableFuture<>() {
             @Override
             public boolean cancel(boolean mayInterruptIfRunning) {
                 boolean cancelled = super.cancel(mayInterruptIfRunning);
                 if (cancelled) {
-                    interrupt();
+                    long id;
+                    synchronized (tasks) {
+                        id = task[0];
+                        tasks.remove(id);
+                    }
+                    if (id != 0 && closedBecause == null) {
+                        write(Frames.frame(Frames.CANCEL_TASK, id, null));
+                    } else if (id == 0) {
+                        interrupt();
+                    }
                 }
                 return cancelled;
             }
         };
         Thread.ofVirtual().name("pyhost-process-" + id() + "-async").start(() -> {
             try {
-                future.complete(task.get());
+                List<?> started = (List<?>) send(Frames.START_ASYNC, request, this.request.callTimeout(), true);
+                if (!Boolean.TRUE.equals(started.get(0))) {
+                    future.complete(started.get(1));
+                    return;
+                }
+                long id = (Long) started.get(1);
+                synchronized (tasks) {
+                    task[0] = id;
+                    if (!future.isDone()) {
+                        tasks.put(id, future);
+                    }
+                }
+                if (future.isCancelled() && closedBecause == null) {
+                    write(Frames.frame(Frames.CANCEL_TASK, id, null));
+                } else if (closedBecause != null && tasks.remove(id) != null) {
+                    future.completeExceptionally(closedException());
+                }
             } catch (Throwable t) {
                 future.completeExceptionally(t);
             }
         });
         return future;
+    }
+
+    /** {@link Frames#TASK_DONE}: {@code [0, value]}, {@code [1, described exception]}, {@code [2, unconvertible]} or {@code [3]} (cancelled). */
+    private void taskDone(long id, List<?> outcome) {
+        CompletableFuture<Object> future;
+        synchronized (tasks) {
+            future = tasks.remove(id);
+        }
+        if (future == null) {
+            return; // cancelled by Java
+        }
+        switch (((Long) outcome.get(0)).intValue()) {
+            case 0 -> future.complete(outcome.get(1));
+            case 1 -> future.completeExceptionally(raised(null, (List<?>) outcome.get(1)));
+            case 2 -> future.completeExceptionally(new IllegalArgumentException(String.valueOf(outcome.get(1))));
+            default -> future.cancel(false);
+        }
     }
 
     @Override
@@ -447,6 +507,7 @@ final class ProcessContext implements ProvidedContext, Frames.Refs {
                 return;
             }
             Signals.send(process, Signals.SIGINT);
+            upcalls.forEach(Thread::interrupt); // Java code that honours interrupts stops waiting too
         }
         CompletableFuture.delayedExecutor(INTERRUPT_REPEAT.toMillis(), TimeUnit.MILLISECONDS).execute(() -> interruptUntilAnswered(call));
     }
@@ -515,6 +576,11 @@ final class ProcessContext implements ProvidedContext, Frames.Refs {
             // gone, or no /proc
         }
         return ContextInfo.NONE;
+    }
+
+    /** As core names contexts (a service's {@code pyhost.host}, a log record's origin): "context 12 (process)". */
+    String describe() {
+        return "context " + id() + " (" + mode() + ")";
     }
 
     @Override
@@ -638,7 +704,7 @@ final class ProcessContext implements ProvidedContext, Frames.Refs {
     private PyException raised(Call call, List<?> described) {
         String type = (String) described.get(0);
         PyException.Kind kind = PyException.Kind.GUEST;
-        if ("builtins.KeyboardInterrupt".equals(type) && call.interrupted) {
+        if ("builtins.KeyboardInterrupt".equals(type) && call != null && call.interrupted) {
             kind = PyException.Kind.INTERRUPTED;
         } else if ("builtins.MemoryError".equals(type) && request.options().memoryLimit() != null) {
             kind = PyException.Kind.RESOURCE_EXHAUSTED;
@@ -664,6 +730,7 @@ final class ProcessContext implements ProvidedContext, Frames.Refs {
                     case Frames.UPCALL, Frames.THREAD_UPCALL -> upcall(frame);
                     case Frames.LOG -> logged((List<?>) frame.value());
                     case Frames.RELEASED -> released((List<?>) frame.value());
+                    case Frames.TASK_DONE -> taskDone(frame.seq(), (List<?>) frame.value());
                     default -> answer(frame);
                 }
             }
@@ -711,6 +778,7 @@ final class ProcessContext implements ProvidedContext, Frames.Refs {
     private void upcall(Frames.Frame frame) {
         boolean reentrant = frame.kind() == Frames.UPCALL;
         Thread.ofVirtual().name("pyhost-process-" + id() + "-upcall").start(() -> {
+            upcalls.add(Thread.currentThread());
             if (reentrant) {
                 REENTERING.set(this);
             }
@@ -726,6 +794,8 @@ final class ProcessContext implements ProvidedContext, Frames.Refs {
                 answer = failed(frame.seq(), t);
             } finally {
                 REENTERING.remove();
+                upcalls.remove(Thread.currentThread());
+                Thread.interrupted(); // an interrupt meant for the Java code it ran
             }
             if (closedBecause == null) {
                 write(answer);
@@ -781,13 +851,20 @@ final class ProcessContext implements ProvidedContext, Frames.Refs {
 
     /** A Python object of this context becomes an OSGi service; Java's calls on it are requests of the context. */
     private List<Object> register(List<String> types, ProcessObject object, Map<String, Object> properties) {
+        String label = "Python service " + types + " of " + describe();
         JavaAccess.Target target = (name, args, isDefault) -> {
+            if (closedBecause != null) {
+                throw closedException();
+            }
+            if (object.isClosed()) {
+                throw new IllegalStateException(label + " was unregistered");
+            }
             List<?> answer = (List<?>) handleOp(java.util.Arrays.asList("service", object.id, name, args, isDefault));
             return Boolean.TRUE.equals(answer.get(0)) ? answer.get(1) : JavaAccess.Target.NO_ATTRIBUTE;
         };
         JavaAccess.Registration registration;
         try {
-            registration = request.java().register(this.toString(), types, properties, target);
+            registration = request.java().register(describe(), types, properties, target);
         } catch (IllegalArgumentException bad) {
             object.close();
             throw new Refused(TYPE_ERROR, "pyhost.register: " + bad.getMessage());
@@ -861,7 +938,7 @@ final class ProcessContext implements ProvidedContext, Frames.Refs {
         JavaAccess java = request.java();
         try {
             if (java != null) {
-                java.log(toString(), String.valueOf(record.get(0)), ((Long) record.get(1)).intValue(), String.valueOf(record.get(2)),
+                java.log(describe(), String.valueOf(record.get(0)), ((Long) record.get(1)).intValue(), String.valueOf(record.get(2)),
                         String.valueOf(record.get(3)), String.valueOf(record.get(4)));
             }
         } catch (RuntimeException e) {
@@ -883,18 +960,18 @@ final class ProcessContext implements ProvidedContext, Frames.Refs {
         }
     }
 
-    /** At the end: every service Python registered is unregistered, every lent object given back. */
+    /**
+     * At the end, before {@code close()} returns: every service Python registered is unregistered
+     * (consumers are told synchronously; a call they make now hears that the context is closed),
+     * every lent object given back.
+     */
     private void releaseAll() {
         List<Registered> services = new ArrayList<>(registered.values());
         registered.clear();
         List<JavaAccess.Lent> objects = new ArrayList<>(lent.values());
         lent.clear();
-        if (!services.isEmpty() || !objects.isEmpty()) {
-            Thread.ofVirtual().name("pyhost-process-release").start(() -> {
-                services.forEach(ProcessContext::unregister);
-                objects.forEach(JavaAccess.Lent::release);
-            });
-        }
+        services.forEach(ProcessContext::unregister);
+        objects.forEach(JavaAccess.Lent::release);
     }
 
     private void outputOrHold(Object which, Level level, String line) {
@@ -913,6 +990,12 @@ final class ProcessContext implements ProvidedContext, Frames.Refs {
                 sink.accept(line);
             } catch (RuntimeException e) {
                 LOG.log(Level.WARNING, "pyhost: the output sink of " + this + " failed", e);
+            }
+        } else if (request.java() != null) {
+            try {
+                request.java().printed(describe(), level == Level.WARNING, line);
+            } catch (RuntimeException e) {
+                // the log failed: output is never an error for the Python that printed
             }
         } else {
             OUTPUT.log(level, "context {0}: {1}", id(), line);
@@ -981,6 +1064,13 @@ final class ProcessContext implements ProvidedContext, Frames.Refs {
             pending.clear();
         }
         releaseAll();
+        upcalls.forEach(Thread::interrupt);
+        List<CompletableFuture<Object>> unfinished;
+        synchronized (tasks) {
+            unfinished = new ArrayList<>(tasks.values());
+            tasks.clear();
+        }
+        unfinished.forEach(f -> f.completeExceptionally(closedException()));
         if (!(closedBecause.startsWith("its child process"))) {
             LOG.log(Level.DEBUG, "pyhost: {0} ended ({1})", this, how);
         } else {

@@ -581,6 +581,50 @@ def describe(exc):
 
 
 _END = object()
+
+
+class Tasks:
+    """The context's asyncio loop, on a thread of its own (started with the first awaitable): the
+    coroutines of evalAsync/callAsync run there as concurrent tasks; each outcome goes to the JVM as
+    a T frame (seq: the task id) holding [0, value], [1, described exception], [2, why the value
+    cannot be converted] or [3] (cancelled)."""
+
+    def __init__(self, chan_out):
+        self.chan_out = chan_out
+        self.loop = None
+        self.running = {}
+        self.ids = itertools.count(1)
+
+    def start(self, awaitable):
+        import asyncio
+        if self.loop is None:
+            self.loop = asyncio.new_event_loop()
+            threading.Thread(target=self.loop.run_forever, name='pyhost-asyncio', daemon=True).start()
+
+        async def outcome():
+            return await awaitable
+        tid = next(self.ids)
+        future = asyncio.run_coroutine_threadsafe(outcome(), self.loop)
+        self.running[tid] = future
+        future.add_done_callback(lambda f: self._done(tid, f))
+        return tid
+
+    def cancel(self, tid):
+        future = self.running.get(tid)
+        if future is not None:
+            future.cancel()
+
+    def _done(self, tid, future):
+        self.running.pop(tid, None)
+        if future.cancelled():
+            outcome = [3]
+        else:
+            error = future.exception()
+            outcome = [1, describe(error)] if error is not None else [0, future.result()]
+        try:
+            write_frame(self.chan_out, 'T', tid, outcome)
+        except (ValueError, RecursionError, UnicodeError) as e:
+            write_frame(self.chan_out, 'T', tid, [2, str(e)])
 _failed_steps = {}   # iterator handle -> what its next step raised after the items already sent
 
 
@@ -592,7 +636,9 @@ class Server:
         self.finished = False
         self.code_cache = {}
         self.java = None
-        self.handlers = {'V': self.eval, 'C': self.exec, 'K': self.call, 'J': self.eval_object, 'Q': self.handle_op}
+        self.tasks = Tasks(channel.chan_out)
+        self.handlers = {'V': self.eval, 'C': self.exec, 'K': self.call, 'J': self.eval_object, 'Q': self.handle_op,
+                         'W': self.start_async}
 
     def start(self, payload):
         """The shared preload (the application's own code): a warm pool's child stops here until it is given a context."""
@@ -644,16 +690,20 @@ class Server:
 
     def eval(self, payload):
         (source, local_vars, awaited), _ = decode(payload)
-        result = self._evaluate(source, local_vars)
-        if awaited:
-            import inspect
-            if inspect.isawaitable(result):
-                import asyncio
+        return self._evaluate(source, local_vars)
 
-                async def outcome():
-                    return await result
-                result = self._user(lambda: asyncio.run(outcome()))
-        return result
+    def start_async(self, payload):
+        """evalAsync / callAsync: [False, value] when the result is no awaitable, else [True, task id]
+        and the task runs on the context's asyncio loop; a T frame brings its outcome."""
+        (what, *rest), _ = decode(payload)
+        if what == 'eval':
+            result = self._evaluate(rest[0], None)
+        else:
+            result = self._call(*rest)
+        import inspect
+        if not inspect.isawaitable(result):
+            return [False, result]
+        return [True, self.tasks.start(result)]
 
     def _evaluate(self, source, local_vars):
         code = self.compiled(source, 'eval')
@@ -673,6 +723,9 @@ class Server:
 
     def call(self, payload):
         (module, function, args, kwargs), _ = decode(payload)
+        return self._call(module, function, args, kwargs)
+
+    def _call(self, module, function, args, kwargs):
         if module:
             import importlib
             target = self._user(lambda: getattr(importlib.import_module(module), function))
@@ -753,6 +806,9 @@ class Server:
     def serve_one(self, kind, seq, payload):
         if kind == 'D':
             self.drop(payload)
+            return
+        if kind == 'c':
+            self.tasks.cancel(seq)
             return
         try:
             if kind == 'S':
