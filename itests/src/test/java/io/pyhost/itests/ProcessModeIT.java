@@ -75,6 +75,62 @@ public class ProcessModeIT extends PyhostTestSupport {
         }
     }
 
+    /**
+     * The pyhost module over the channel, where it differs from the in-process modes: Java runs on
+     * threads of its own, so a Java function that never returns costs the caller its deadline only;
+     * Python threads and the request's own thread call Java at once (the child's channel has no
+     * reader of its own); re-entry nests deep; junk given to the module's raw entry fails in Python.
+     */
+    @Test
+    public void pythonCallsJavaOverTheChannelWithoutHangingTheCaller() throws Exception {
+        java.util.concurrent.CountDownLatch never = new java.util.concurrent.CountDownLatch(1);
+        List<org.osgi.framework.ServiceRegistration<?>> registrations = new ArrayList<>();
+        PyContext[] self = new PyContext[1];
+        registrations.add(function("it.process.hang", (args, kwargs) -> {
+            never.await();
+            return null;
+        }));
+        registrations.add(function("it.process.twice", (args, kwargs) -> 2 * (Long) args.get(0)));
+        registrations.add(function("it.process.down", (args, kwargs) -> self[0].eval("down(n - 1)", Map.of("n", args.get(0)))));
+        try (PyContext ctx = create(ContextOptions.mode(PROCESS).withCallTimeout(Duration.ofSeconds(20)))) {
+            self[0] = ctx;
+            ctx.exec("""
+                    import pyhost, threading
+                    def down(n):
+                        return 0 if n == 0 else 1 + pyhost.call('it.process.down', n)
+                    def threads(k):
+                        out = [None] * k
+                        def work(i):
+                            out[i] = sum(pyhost.call('it.process.twice', j) for j in range(50))
+                        ts = [threading.Thread(target=work, args=(i,)) for i in range(k)]
+                        [t.start() for t in ts]
+                        own = pyhost.call('it.process.twice', 21)
+                        [t.join() for t in ts]
+                        return own, out
+                    """);
+            assertEquals("Python -> Java -> the same context, 25 levels deep", 25L, ctx.eval("down(25)"));
+            assertEquals(List.of(42L, List.of(2450L, 2450L, 2450L, 2450L)), ctx.eval("threads(4)"));
+            PyException junk = assertThrows(PyException.class, () -> ctx.eval("pyhost.call.__globals__['_raw'](99)"));
+            assertEquals("TypeError", junk.pythonType());
+            assertEquals(4L, ctx.eval("2 + 2"));
+
+            long started = System.nanoTime();
+            PyException late = assertThrows(PyException.class, () -> ctx.eval("pyhost.call('it.process.hang')", null, Duration.ofMillis(500)));
+            double seconds = (System.nanoTime() - started) / 1e9;
+            assertEquals(PyException.Kind.TIMEOUT, late.kind());
+            assertTrue("the caller was released " + seconds + " s after a 0.5 s deadline", seconds < 3);
+        } finally {
+            never.countDown();
+            registrations.forEach(org.osgi.framework.ServiceRegistration::unregister);
+        }
+    }
+
+    private org.osgi.framework.ServiceRegistration<?> function(String name, io.pyhost.api.PyFunction function) {
+        java.util.Hashtable<String, Object> properties = new java.util.Hashtable<>();
+        properties.put(io.pyhost.api.PyFunction.NAME, name);
+        return bundleContext.registerService(io.pyhost.api.PyFunction.class, function, properties);
+    }
+
     @Test
     public void theEffectivePreloadRunsInCoresOrder() {
         Path dir = tempDir();
