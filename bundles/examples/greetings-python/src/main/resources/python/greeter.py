@@ -9,11 +9,12 @@
 # started (not when the bundle starts). Worker contexts share the main interpreter, so in worker
 # mode the Greeter is registered once, with the first worker context, and stays registered until
 # the preload changes (a plugin comes or goes) or core stops, whether or not worker contexts are
-# open. In subinterp and owngil every context runs the preload in its own interpreter and so
-# registers a Greeter of its own, which leaves when that context closes.
+# open. In subinterp, owngil and process every context runs the preload in its own interpreter (a
+# child process for process) and so registers a Greeter of its own, which leaves when that context
+# closes.
 try:
     import pyhost
-except ImportError:  # mode 'process': the child process cannot call Java yet (no pyhost module there)
+except ImportError:  # run outside pyhost (a plain python3): nothing to register, greet() refuses
     pyhost = None
 
 COUNTER = 'io.pyhost.examples.greetings.api.Counter'
@@ -24,7 +25,7 @@ class PythonGreeter:
 
     def greet(self, name):
         if pyhost is None:
-            raise RuntimeError('greetings needs calls into Java (the pyhost module), which process mode lacks')
+            raise RuntimeError('greetings needs calls into Java: run it in a pyhost context')
         # a Java function: a PyFunction service with pyhost.function=greetings.shout
         shouted = pyhost.call('greetings.shout', f'hello, {name}')
         # a Java service exported to Python (pyhost.export=true), looked up at each call so that
