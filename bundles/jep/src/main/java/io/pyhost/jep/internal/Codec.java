@@ -61,6 +61,49 @@ final class Codec {
 
     static final int NO = Integer.MAX_VALUE;
 
+    /** A Python list as read ({@link #raw}): converted again by {@link #fit}, unlike a Java list Python handed back. */
+    static final class PythonList extends ArrayList<Object> {
+        private static final long serialVersionUID = 1L;
+
+        PythonList(int size) {
+            super(size);
+        }
+    }
+
+    /** A Python tuple as read: unmodifiable. */
+    static final class PythonTuple extends java.util.AbstractList<Object> implements java.util.RandomAccess {
+        private final Object[] items;
+
+        PythonTuple(List<Object> items) {
+            this.items = items.toArray();
+        }
+
+        @Override
+        public Object get(int index) {
+            return items[index];
+        }
+
+        @Override
+        public int size() {
+            return items.length;
+        }
+    }
+
+    /** A Python dict as read. */
+    static final class PythonDict extends LinkedHashMap<Object, Object> {
+        private static final long serialVersionUID = 1L;
+    }
+
+    /** A Python set as read. */
+    static final class PythonSet extends LinkedHashSet<Object> {
+        private static final long serialVersionUID = 1L;
+    }
+
+    private static boolean madeByPython(Object raw) {
+        return raw instanceof PythonList || raw instanceof PythonTuple || raw instanceof PythonDict || raw instanceof PythonSet
+                || raw instanceof NumpyValue || raw instanceof Stashed;
+    }
+
     private final Session session;
     private final String mark;
 
@@ -117,7 +160,7 @@ final class Codec {
                     env.add("D");
                     env.add(dtype(componentOf(buffer), direct.isUnsigned()));
                     env.add(shape(direct.getDimensions()));
-                    env.add(MemorySegment.ofBuffer(buffer));
+                    env.add(MemorySegment.ofBuffer(buffer.duplicate().clear())); // all of it, as Jep shares it
                 }
             }
             case Class<?> type -> {
@@ -250,19 +293,19 @@ final class Codec {
                 if (!list.isEmpty() && mark.equals(list.get(0))) {
                     return marked(list);
                 }
-                List<Object> out = new ArrayList<>(list.size());
+                List<Object> out = new PythonList(list.size());
                 for (Object item : list) {
                     out.add(raw(item));
                 }
                 return out;
             }
             case Map<?, ?> map -> {
-                Map<Object, Object> out = new LinkedHashMap<>();
+                Map<Object, Object> out = new PythonDict();
                 map.forEach((k, v) -> out.put(raw(k), raw(v)));
                 return out;
             }
             case Set<?> set -> {
-                Set<Object> out = new LinkedHashSet<>();
+                Set<Object> out = new PythonSet();
                 set.forEach(v -> out.add(raw(v)));
                 return out;
             }
@@ -280,7 +323,7 @@ final class Codec {
                 for (Object item : list.subList(2, list.size())) {
                     out.add(raw(item));
                 }
-                return Collections.unmodifiableList(out);
+                return new PythonTuple(out);
             }
             case "N" -> {
                 List<?> shape = (List<?>) list.get(3);
@@ -316,14 +359,17 @@ final class Codec {
             }
             return null;
         }
+        if (!madeByPython(raw) && !(raw instanceof Number || raw instanceof String) && target.isInstance(raw)) {
+            return raw; // a Java object Python handed back: the very same object
+        }
         if (target == Object.class) {
             return switch (raw) {
                 case NumpyValue n -> ndarray(n);
                 case Stashed s -> s.callable() ? session.pyObject(s.id(), true) : s.text();
-                case List<?> l -> l.getClass() == ArrayList.class ? elements(l, null, new ArrayList<>(l.size()))
-                        : Collections.unmodifiableList(elements(l, null, new ArrayList<>(l.size())));
-                case Map<?, ?> m -> entries(m, null, null);
-                case Set<?> s -> elements(s, null, new LinkedHashSet<>());
+                case PythonList l -> elements(l, null, new ArrayList<>(l.size()));
+                case PythonTuple t -> Collections.unmodifiableList(elements(t, null, new ArrayList<>(t.size())));
+                case PythonDict m -> entries(m, null, null);
+                case PythonSet s -> elements(s, null, new LinkedHashSet<>());
                 default -> raw;
             };
         }
@@ -364,7 +410,8 @@ final class Codec {
             throw mismatch(target, raw);
         }
         if (target.isArray()) {
-            if (raw instanceof List<?> list) {
+            if (raw instanceof PythonList || raw instanceof PythonTuple) {
+                List<?> list = (List<?>) raw;
                 Class<?> component = target.getComponentType();
                 Object out = Array.newInstance(component, list.size());
                 for (int i = 0; i < list.size(); i++) {
@@ -377,15 +424,15 @@ final class Codec {
             }
             throw mismatch(target, raw);
         }
-        if (raw instanceof List<?> list && target.isAssignableFrom(ArrayList.class)) {
-            Type element = typeArgument(type, 0);
-            List<Object> out = elements(list, element, new ArrayList<>(list.size()));
-            return list.getClass() != ArrayList.class ? Collections.unmodifiableList(out) : out;
+        if ((raw instanceof PythonList || raw instanceof PythonTuple) && target.isAssignableFrom(ArrayList.class)) {
+            List<?> list = (List<?>) raw;
+            List<Object> out = elements(list, typeArgument(type, 0), new ArrayList<>(list.size()));
+            return raw instanceof PythonTuple ? Collections.unmodifiableList(out) : out;
         }
-        if (raw instanceof Map<?, ?> map && target.isAssignableFrom(LinkedHashMap.class)) {
+        if (raw instanceof PythonDict map && target.isAssignableFrom(LinkedHashMap.class)) {
             return entries(map, typeArgument(type, 0), typeArgument(type, 1));
         }
-        if (raw instanceof Set<?> set && target.isAssignableFrom(LinkedHashSet.class)) {
+        if (raw instanceof PythonSet set && target.isAssignableFrom(LinkedHashSet.class)) {
             return elements(set, typeArgument(type, 0), new LinkedHashSet<>());
         }
         if (raw instanceof Stashed s && s.callable() && isFunctional(target)) {
@@ -497,16 +544,21 @@ final class Codec {
                     : target.isArray() && target.getComponentType().isPrimitive() ? 1 : NO;
             case Stashed s -> PyObject.class.isAssignableFrom(target) ? (target == PyCallable.class && !s.callable() ? NO : 0)
                     : s.callable() && isFunctional(target) ? 1 : !s.callable() && target == String.class ? 3 : NO;
-            case List<?> list -> target.isAssignableFrom(ArrayList.class) ? 1
-                    : target.isArray() && list.stream().allMatch(i -> cost(i, target.getComponentType()) != NO) ? 2 : NO;
-            case Map<?, ?> map -> target.isAssignableFrom(LinkedHashMap.class) ? 1 : NO;
-            case Set<?> set -> target.isAssignableFrom(LinkedHashSet.class) ? 1 : NO;
+            case PythonList list -> listCost(list, target);
+            case PythonTuple tuple -> listCost(tuple, target);
+            case PythonDict map -> target.isAssignableFrom(LinkedHashMap.class) ? 1 : NO;
+            case PythonSet set -> target.isAssignableFrom(LinkedHashSet.class) ? 1 : NO;
             default -> target.isInstance(raw) ? (target == raw.getClass() ? 0 : 1) : NO;
         };
         if (c == NO && target == Object.class) {
             return 6;
         }
         return target == Object.class ? Math.max(c, 6) : c;
+    }
+
+    private int listCost(List<?> list, Class<?> target) {
+        return target.isAssignableFrom(ArrayList.class) ? 1
+                : target.isArray() && list.stream().allMatch(i -> cost(i, target.getComponentType()) != NO) ? 2 : NO;
     }
 
     /** A mismatch with Jep's message: {@code Expected java.lang.Integer but received a str.} */
@@ -526,9 +578,10 @@ final class Codec {
             case byte[] b -> "bytes";
             case NumpyValue n -> "numpy.ndarray";
             case Stashed s -> s.typeName();
-            case List<?> l -> l.getClass() == ArrayList.class ? "list" : "tuple";
-            case Map<?, ?> m -> "dict";
-            case Set<?> s -> "set";
+            case PythonList l -> "list";
+            case PythonTuple t -> "tuple";
+            case PythonDict m -> "dict";
+            case PythonSet s -> "set";
             case PyObject p -> "PyObject";
             default -> raw.getClass().getName();
         };
