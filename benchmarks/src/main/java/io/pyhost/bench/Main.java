@@ -157,7 +157,7 @@ public final class Main {
         }
         return List.of(
                 new Run("pyhost", List.of("SmallCallBench", "ThroughputBench", "CreationBench", "BurnBench", "ConversionBench", "SandboxBench", "UpcallBench",
-                        "UpcallPartsBench", "PythonServiceBench", "ParallelUpcallBench", "HandleBench", "BufferBench", "FloorBench", "ProcessModeBench"), FLAGS, Map.of(), null, 0),
+                        "UpcallPartsBench", "PythonServiceBench", "ParallelUpcallBench", "HandleBench", "BufferBench", "FloorBench", "ProcessModeBench", "JepBench"), FLAGS, Map.of(), null, 0),
                 new Run("processes", processClasses, FLAGS, Map.of("python", systemPython.toString()), null, 0),
                 new Run("graalpy", List.of("GraalPyBench"), graalpyArgs, Map.of("compiler", "interpreter"), noGraalpy, 0),
                 new Run("graalpy-jit", List.of("GraalPyBench"), jitArgs, Map.of("compiler", "jit"), noCompiler,

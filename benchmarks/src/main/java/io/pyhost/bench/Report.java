@@ -58,6 +58,7 @@ public final class Report {
         r.burn();
         r.conversion();
         r.objectsAndBuffers();
+        r.jep();
         r.floor();
         r.memory();
         r.coldStart();
@@ -493,6 +494,23 @@ public final class Report {
                     ratio(buffer, loop) + " (" + number(buffer) + " vs " + number(loop) + " ms)", buffer / loop <= 1.3));
         }
         table(List.of("goal", "target", "measured", "met"), rows);
+    }
+
+    /** JepBench (issue 16): Jep's getValue beside pyhost's eval, worker. */
+    private void jep() {
+        if (!has("JepBench")) {
+            return;
+        }
+        line("#### Jep's API on pyhost (issue 16), worker");
+        line("");
+        double eval = median("JepBench.pyhostEval", "us");
+        List<List<String>> rows = new ArrayList<>();
+        for (String[] b : new String[][] {{"pyhostEval", "`PyContext.eval(\"x + 1\")`"}, {"jepGetValue", "`SharedInterpreter.getValue(\"x + 1\")`"},
+                {"jepGetValueTyped", "`SharedInterpreter.getValue(\"x + 1\", Integer.class)`"}}) {
+            double us = median("JepBench." + b[0], "us");
+            rows.add(List.of(b[1], number(us) + " µs", ratio(us, eval)));
+        }
+        table(List.of("call", "median", "÷ pyhost eval"), rows);
     }
 
     private static List<String> goal(String what, String target, String measured, boolean met) {

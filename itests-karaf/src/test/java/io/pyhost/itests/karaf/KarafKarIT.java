@@ -91,7 +91,7 @@ public class KarafKarIT {
         for (String feature : List.of("pyhost", "pyhost-worker", "pyhost-subinterp", "pyhost-owngil", "pyhost-process", "pyhost-numpy")) {
             assertTrue(feature + " (install=\"auto\") is installed: " + state, state.contains("\"" + feature + "/" + version.replace("-", ".") + "\""));
         }
-        for (String feature : List.of("pyhost-shell", "pyhost-examples")) {
+        for (String feature : List.of("pyhost-shell", "pyhost-jep", "pyhost-examples")) {
             assertFalse(feature + " (install=\"manual\") is not installed: " + state, state.contains(feature + "/"));
         }
 
