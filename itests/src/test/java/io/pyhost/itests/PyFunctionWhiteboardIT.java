@@ -72,6 +72,22 @@ public class PyFunctionWhiteboardIT extends PyhostTestSupport {
     }
 
     @Test
+    public void aFunctionWhoseNameStartsWithAnUnderscoreIsCallableButNeverListed() {
+        ServiceRegistration<PyFunction> secret = register("_it.secret", 0, (args, kwargs) -> "only " + args.get(0));
+        try {
+            forEachMode(mode -> {
+                try (PyContext ctx = create(mode)) {
+                    assertEquals(mode, "only me", ctx.eval("__import__('pyhost').call('_it.secret', 'me')"));
+                    assertTrue(mode, ((List<?>) ctx.eval("__import__('pyhost').functions()")).stream()
+                            .noneMatch(name -> name.toString().startsWith("_")));
+                }
+            });
+        } finally {
+            secret.unregister();
+        }
+    }
+
+    @Test
     public void aJavaExceptionReachesTheJavaCallerAsTheCause() {
         ServiceRegistration<PyFunction> failing = register("it.fail", 0, (args, kwargs) -> {
             throw new UnsupportedOperationException("not today");

@@ -9,7 +9,9 @@ import org.osgi.annotation.versioning.ConsumerType;
  * A Java function Python can call: a whiteboard service registered with the {@value #NAME}
  * property. In any context of any mode, {@code pyhost.call(name, *args, **kwargs)} calls it;
  * {@code pyhost.function(name)} returns a Python callable for it; {@code pyhost.functions()}
- * lists the visible names, sorted.
+ * lists the visible names, sorted. A name that starts with {@code _} is private: callable by
+ * {@code pyhost.call} by whoever knows it, never listed (a bundle that gives one context a
+ * function of its own registers it under an unguessable {@code _} name).
  *
  * <p><b>Values.</b> Arguments arrive converted by the value table of {@link PyContext}; the
  * result goes back the same way. <b>Threads.</b> {@link #apply} runs on the thread of the Python

@@ -65,6 +65,6 @@ public final class FunctionRegistry {
 
     /** The visible names, sorted. */
     public List<String> names() {
-        return byName.keySet().stream().sorted().toList();
+        return byName.keySet().stream().filter(name -> !name.startsWith("_")).sorted().toList(); // "_": private (PyFunction)
     }
 }

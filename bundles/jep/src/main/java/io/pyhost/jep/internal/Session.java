@@ -132,7 +132,7 @@ public final class Session {
             BundleEnquirer fromBundle = new BundleEnquirer(s.loader(), s.caller());
             ClassEnquirer enquirer = s.enquirer() != null ? s.enquirer() : fromBundle;
             String mark = "\u001ejep:" + HexFormat.of().toHexDigits(RANDOM.nextLong()) + HexFormat.of().toHexDigits(RANDOM.nextLong());
-            String fname = "jep." + HexFormat.of().toHexDigits(RANDOM.nextLong()) + HexFormat.of().toHexDigits(RANDOM.nextLong());
+            String fname = "_jep." + HexFormat.of().toHexDigits(RANDOM.nextLong()) + HexFormat.of().toHexDigits(RANDOM.nextLong());
             Session session = new Session(s, ctx, mark, enquirer, fromBundle.description(), fname);
             try {
                 ctx.exec(BOOT);
