@@ -14,8 +14,8 @@ import io.pyhost.core.ContextEngine;
 /**
  * CPU-bound pure Python: {@code burn(n)} (n = {@link Workloads#BURN_N}, ~250 ms) on one context
  * from one thread, and on two contexts from two threads at once (the time until both return).
- * Scaling = 2 * oneContext / twoContexts: 2.0 when two contexts run truly in parallel (owngil on
- * 2 cores), about 1.0 when they share a GIL (worker, subinterp). Both variants call from the same
+ * Scaling = 2 * oneContext / twoContexts: 2.0 when two contexts run truly in parallel (owngil and
+ * process on 2 cores), about 1.0 when they share a GIL (worker, subinterp). Both variants call from the same
  * pool of two platform threads, so they pay the same handoff.
  */
 @BenchmarkMode(Mode.SingleShotTime)
@@ -25,7 +25,7 @@ import io.pyhost.core.ContextEngine;
 @Fork(value = 1, jvmArgsAppend = {Jvm.NATIVE_ACCESS, Jvm.UNSAFE})
 @State(Scope.Benchmark)
 public class BurnBench {
-    @Param({"worker", "subinterp", "owngil"})
+    @Param({"worker", "subinterp", "owngil", "process"})
     public String mode;
 
     private ContextEngine engine;
@@ -38,8 +38,15 @@ public class BurnBench {
     @Setup(Level.Trial)
     public void open() {
         engine = Pyhost.engine(Workloads.BURN);
-        one = Pyhost.create(engine, mode);
-        two = Pyhost.create(engine, mode);
+        if (mode.equals("process")) { // a child process per context, the strategy outside OSGi as ProcessModeBench makes it
+            engine.setPythonInstallation(Pyhost.installation().home(), Pyhost.installation().library());
+            var strategy = ProcessModeBench.strategy();
+            one = engine.create(mode, strategy, strategy, io.pyhost.api.ContextOptions.mode(mode));
+            two = engine.create(mode, strategy, strategy, io.pyhost.api.ContextOptions.mode(mode));
+        } else {
+            one = Pyhost.create(engine, mode);
+            two = Pyhost.create(engine, mode);
+        }
         callers = Executors.newFixedThreadPool(2);
     }
 
