@@ -18,7 +18,8 @@ import java.util.Map;
  * {@code str()}. {@link #getValue(String, Class)} converts to the class asked for.
  *
  * <p><b>Errors.</b> Python exceptions arrive as {@link JepException} whose message is Jep's
- * {@code "<class 'ValueError'>: message"}.
+ * {@code "<class 'ValueError'>: message"} (message: {@code str(args[0])}; for a Java exception its
+ * message). A closed interpreter throws {@code "Jep instance has been closed."}.
  */
 public interface Interpreter extends AutoCloseable {
 
@@ -33,7 +34,8 @@ public interface Interpreter extends AutoCloseable {
 
     /**
      * Runs one Python statement (or one compound statement) as Python's interactive prompt would;
-     * an expression statement's value is printed. Returns {@code true}: the code ran.
+     * an expression statement's value is printed. Returns {@code true} when the code ran,
+     * {@code false} for nothing to run ({@code null} or blank), as Jep does.
      */
     boolean eval(String str) throws JepException;
 
@@ -55,6 +57,8 @@ public interface Interpreter extends AutoCloseable {
     /**
      * Ends the interpreter. Bounded: a call running on another thread is interrupted
      * ({@code KeyboardInterrupt}) and the interpreter ends within pyhost's close timeout. Idempotent.
+     * As in Jep, with no call running a {@link SubInterpreter} whose Python threads still run
+     * refuses: {@code JepException("All threads must be stopped before closing Jep.")}, and stays usable.
      */
     @Override
     void close() throws JepException;

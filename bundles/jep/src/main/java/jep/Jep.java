@@ -89,7 +89,7 @@ public abstract class Jep implements Interpreter {
     /** In Jep, throws unless called on the creating thread. In pyhost-jep every thread is valid: only a closed interpreter throws. */
     public void isValidThread() throws JepException {
         if (session.isClosed()) {
-            throw new JepException("the interpreter is closed");
+            throw new JepException(Session.CLOSED);
         }
     }
 
@@ -115,8 +115,7 @@ public abstract class Jep implements Interpreter {
 
     @Override
     public boolean eval(String str) throws JepException {
-        session.eval(str);
-        return true;
+        return session.eval(str);
     }
 
     @Override

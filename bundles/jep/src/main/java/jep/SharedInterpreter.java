@@ -30,11 +30,16 @@ public class SharedInterpreter extends Jep {
     /**
      * The configuration of every {@code SharedInterpreter} made from now on: include paths (added
      * to the shared {@code sys.path}), class loader and enquirer, output streams. Shared modules
-     * are accepted and need nothing: every module is shared here.
+     * are refused as in Jep ({@code "sharedModules cannot be used with SharedInterpreters"}): every
+     * module is shared here already. Unlike Jep, a config set after the first
+     * {@code SharedInterpreter} was made is not refused: it applies to the ones made later.
      */
     public static synchronized void setConfig(JepConfig config) throws JepException {
         if (config == null) {
             throw new JepException("SharedInterpreter.setConfig: config must not be null");
+        }
+        if (config.sharedModules != null) {
+            throw new JepException("sharedModules cannot be used with SharedInterpreters");
         }
         if (config.subInterpOptions != null) {
             throw new JepException("SharedInterpreter.setConfig: SubInterpreterOptions apply to SubInterpreters only");

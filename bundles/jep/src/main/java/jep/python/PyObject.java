@@ -11,8 +11,10 @@ import jep.JepException;
  *
  * <p><b>Threads (better than Jep).</b> Usable from any thread (Jep throws on any but the
  * interpreter's); each method is one call of its interpreter, serialized with its other calls.
- * {@link #equals} is Python's {@code ==} with another {@code PyObject}, {@link #hashCode} Python's
- * {@code hash()} (identity for unhashable objects), {@link #toString} Python's {@code str()}.
+ * {@link #equals} is Python's {@code ==} with another {@code PyObject}, {@link #hashCode} Jep's
+ * {@code Long.hashCode(hash(obj))} (identity for unhashable objects), {@link #toString} Python's
+ * {@code str()}. A closed object (or one whose interpreter closed) throws Jep's
+ * {@code "PyObject has been closed."}.
  */
 public class PyObject implements AutoCloseable {
     static {
@@ -54,11 +56,8 @@ public class PyObject implements AutoCloseable {
     }
 
     private void checkOpen() {
-        if (closed) {
-            throw new JepException("this PyObject is closed");
-        }
-        if (session.isClosed()) {
-            throw new JepException("this PyObject's interpreter is closed");
+        if (closed || session.isClosed()) { // Jep's message, for both: closing the interpreter disposes its objects
+            throw new JepException(getClass().getSimpleName() + " has been closed.");
         }
     }
 
@@ -117,7 +116,7 @@ public class PyObject implements AutoCloseable {
         return session.str(handle());
     }
 
-    /** Python's {@code hash(obj)}, or identity for an unhashable object. */
+    /** {@code Long.hashCode(hash(obj))} as in Jep, or identity for an unhashable object. */
     @Override
     public int hashCode() {
         return session.hash(handle());
@@ -126,7 +125,9 @@ public class PyObject implements AutoCloseable {
     /**
      * A Java object implementing {@code primaryInterface} (and {@code extraInterfaces}) by calling
      * this object's methods of the same names. A method the object lacks runs the interface's
-     * default method, or throws {@link java.lang.reflect.UndeclaredThrowableException}.
+     * default method, or throws {@link java.lang.reflect.UndeclaredThrowableException}. A class
+     * that is not an interface: {@link IllegalArgumentException}, as {@link java.lang.reflect.Proxy}
+     * throws it in Jep.
      */
     @SuppressWarnings("unchecked")
     public <T> T proxy(Class<T> primaryInterface, Class<?>... extraInterfaces) throws JepException {

@@ -424,7 +424,9 @@ final class Codec {
             }
             throw mismatch(target, raw);
         }
-        if ((raw instanceof PythonList || raw instanceof PythonTuple) && target.isAssignableFrom(ArrayList.class)) {
+        // Jep: a list fits what an ArrayList is; a tuple only what any List is (it arrives unmodifiable)
+        if ((raw instanceof PythonList && target.isAssignableFrom(ArrayList.class))
+                || (raw instanceof PythonTuple && target.isAssignableFrom(List.class))) {
             List<?> list = (List<?>) raw;
             List<Object> out = elements(list, typeArgument(type, 0), new ArrayList<>(list.size()));
             return raw instanceof PythonTuple ? Collections.unmodifiableList(out) : out;
@@ -557,7 +559,7 @@ final class Codec {
     }
 
     private int listCost(List<?> list, Class<?> target) {
-        return target.isAssignableFrom(ArrayList.class) ? 1
+        return (list instanceof PythonTuple ? target.isAssignableFrom(List.class) : target.isAssignableFrom(ArrayList.class)) ? 1
                 : target.isArray() && list.stream().allMatch(i -> cost(i, target.getComponentType()) != NO) ? 2 : NO;
     }
 

@@ -9,7 +9,8 @@ import io.pyhost.api.PyException;
 import jep.JepException;
 
 /**
- * A Python exception as Jep reports it: message {@code "<class 'ValueError'>: text"}, the Python
+ * A Python exception as Jep reports it: message {@code "<class 'ValueError'>: text"} (text: Python's
+ * {@code str(args[0])}, for a Java exception its message, as Jep words it), the Python
  * frames (innermost first) ahead of the Java ones in the stack trace, and the Java exception
  * behind it (one a Java method Python called threw) as the cause.
  */
@@ -36,14 +37,17 @@ public final class PythonError extends JepException {
         return pythonTraceback;
     }
 
-    /** {@code e} as Jep's exception; {@code javaCause}: the Java exception behind it, if known. */
-    static PythonError of(PyException e, Throwable javaCause) {
+    /**
+     * {@code e} as Jep's exception; {@code javaCause}: the Java exception behind it, if known;
+     * {@code text}: Jep's wording after the type (null: Python's {@code str()} of the exception).
+     */
+    static PythonError of(PyException e, Throwable javaCause, String text) {
         String type = e.pythonQualifiedType();
         if (type.startsWith("builtins.")) {
             type = type.substring("builtins.".length());
         }
         Throwable cause = e.getCause() != null ? e.getCause() : javaCause;
-        PythonError error = new PythonError("<class '" + type + "'>: " + e.pythonMessage(), cause, type, e.pythonTraceback());
+        PythonError error = new PythonError("<class '" + type + "'>: " + (text != null ? text : e.pythonMessage()), cause, type, e.pythonTraceback());
         List<StackTraceElement> frames = new ArrayList<>();
         for (String line : e.pythonTraceback().split("\n")) {
             Matcher m = FRAME.matcher(line);

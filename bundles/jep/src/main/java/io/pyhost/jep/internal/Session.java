@@ -59,6 +59,8 @@ public final class Session {
                         sys.modules['jep'] = m
                 m._install(g, fname, mark, space, paths, dont_write_bytecode)
             """;
+    /** Jep's message for a call on a closed interpreter. */
+    public static final String CLOSED = "Jep instance has been closed.";
     private static final SecureRandom RANDOM = new SecureRandom();
     private static final int KEPT_ERRORS = 32;
 
@@ -124,7 +126,7 @@ public final class Session {
         try {
             ctx = factory.create(options);
         } catch (PyException e) {
-            throw PythonError.of(e, null);
+            throw PythonError.of(e, null, null);
         } catch (IllegalArgumentException | IllegalStateException e) {
             throw new JepException(s.kind() + " cannot be made: " + e.getMessage(), e);
         }
@@ -145,7 +147,7 @@ public final class Session {
             return session;
         } catch (PyException e) {
             ctx.close();
-            throw PythonError.of(e, null);
+            throw PythonError.of(e, null, null);
         } catch (RuntimeException e) {
             ctx.close();
             throw e instanceof JepException j ? j : new JepException(s.kind() + " cannot be made: " + e.getMessage(), e);
@@ -186,25 +188,35 @@ public final class Session {
 
     public void exec(String code) {
         requireNonNull(code, "code");
-        guard(() -> {
-            ctx.exec(code);
-            return null;
-        });
+        guard(() -> ctx.eval("__jep__('exec', __jep_source__)", Map.of("__jep_source__", code)));
     }
 
-    public void eval(String code) {
-        requireNonNull(code, "code");
-        guard(() -> bridge("single", code));
+    /** Jep's non-interactive eval: nothing to run (null, blank) is {@code false}; a statement runs and is {@code true}. */
+    public boolean eval(String code) {
+        checkOpen();
+        String statement = code == null ? null : code.replace("\r", "");
+        if (statement == null || statement.isBlank()) {
+            return false;
+        }
+        guard(() -> bridge("single", statement));
+        return true;
     }
 
     public void runScript(String script) {
-        requireNonNull(script, "script");
-        Path path = Path.of(script).toAbsolutePath();
+        checkOpen();
+        if (script == null) {
+            throw new JepException("Script filename cannot be null.");
+        }
+        java.io.File file = new java.io.File(script);
+        if (!file.exists() || !file.canRead()) {
+            throw new JepException("Invalid file: " + file.getAbsolutePath());
+        }
+        Path path = file.toPath().toAbsolutePath();
         String source;
         try {
             source = Files.readString(path);
         } catch (IOException e) {
-            throw new JepException("Invalid filename: " + path + " (" + e + ")", e);
+            throw new JepException("Invalid file: " + file.getAbsolutePath() + " (" + e + ")", e);
         }
         guard(() -> bridge("run", source, path.toString()));
     }
@@ -232,7 +244,10 @@ public final class Session {
     }
 
     public Object invoke(String name, Object[] args, Map<String, Object> kwargs) {
-        requireNonNull(name, "name");
+        checkOpen();
+        if (name == null || name.isBlank()) {
+            throw new JepException("Invalid function name.");
+        }
         return guard(() -> codec.plain(codec.raw(bridge("invoke", name, envelopes(args), kwEnvelopes(kwargs)))));
     }
 
@@ -240,6 +255,18 @@ public final class Session {
     public void close() {
         if (closed) {
             return;
+        }
+        if ("SubInterpreter".equals(kind) && running.get() == 0 && !ctx.isClosed()) {
+            // Jep refuses to end a sub-interpreter whose Python threads still run (TestCloseWithThreads); it stays usable
+            boolean alone;
+            try {
+                alone = !Boolean.FALSE.equals(bridge("alone"));
+            } catch (RuntimeException e) {
+                alone = true; // the context is ending anyway
+            }
+            if (!alone) {
+                throw new JepException("All threads must be stopped before closing Jep.");
+            }
         }
         closed = true;
         if (unregister != null) {
@@ -292,7 +319,7 @@ public final class Session {
 
     public int hash(io.pyhost.api.PyObject handle) {
         try {
-            return guard(() -> ((Number) bridge("hash", handle)).intValue());
+            return guard(() -> Long.hashCode(((Number) bridge("hash", handle)).longValue()));
         } catch (JepException unhashable) {
             return System.identityHashCode(handle);
         }
@@ -331,8 +358,11 @@ public final class Session {
     /** A Java interface implemented by the Python object ({@code PyObject.proxy}). */
     public Object proxy(PyObject target, boolean functional, Class<?>... interfaces) {
         for (Class<?> i : interfaces) {
-            if (i == null || !i.isInterface()) {
-                throw new JepException("<class 'TypeError'>: a Python object can only implement Java interfaces, not " + i);
+            if (i == null) {
+                throw new JepException("proxy: an interface is null");
+            }
+            if (!i.isInterface()) { // as java.lang.reflect.Proxy refuses it in Jep
+                throw new IllegalArgumentException(i.getName() + " is not an interface: a Python object can only implement Java interfaces");
             }
         }
         return java.lang.reflect.Proxy.newProxyInstance(interfaces[0].getClassLoader(), interfaces,
@@ -342,7 +372,21 @@ public final class Session {
     /** A proxy's call: the object itself ({@code name} null) or its method {@code name}, the result as {@code returns}. */
     Object callForJava(PyObject target, String name, Object[] args, Type returns) {
         io.pyhost.api.PyObject handle = handleOf(target);
+        Class<?> returnClass = Codec.rawClass(returns);
         return guard(() -> {
+            if (PyObject.class.isAssignableFrom(returnClass)) { // the Python object itself, as Jep hands it back
+                Map<String, Object> locals = new HashMap<>();
+                locals.put("o", handle);
+                locals.put("n", name);
+                locals.put("a", envelopes(args));
+                io.pyhost.api.PyObject result = ctx.evalObject(name == null ? "__jep__.op_callkeep(o, a, None)"
+                        : "__jep__.op_callmethodkeep(o, n, a)", locals);
+                if ("NoneType".equals(result.type())) {
+                    result.close();
+                    return null;
+                }
+                return wrap(result, returnClass);
+            }
             Object result = name == null ? bridge("call", handle, envelopes(args), null) : bridge("callmethod", handle, name, envelopes(args));
             return returns == void.class ? null : codec.fit(codec.raw(result), returns);
         });
@@ -484,7 +528,7 @@ public final class Session {
     /** {@code __jep__(op, *args)} in the context; a Python exception propagates as PyException. */
     private Object bridge(Object... args) {
         if (closed) {
-            throw new JepException(kind + " is closed");
+            throw new JepException(CLOSED);
         }
         return ctx.call(null, "__jep__", Arrays.asList(args), null);
     }
@@ -513,16 +557,34 @@ public final class Session {
         return out;
     }
 
+    /** Jep's wording of the exception behind {@code e} (Python's {@code str(args[0])}, a Java exception's message), or null. */
+    private String errorText(PyException e) {
+        if (closed || ctx.isClosed()) {
+            return null;
+        }
+        try {
+            return ctx.call(null, "__jep__", Arrays.asList("errortext", e.pythonMessage()), null) instanceof String s ? s : null;
+        } catch (RuntimeException unavailable) {
+            return null; // the context is ending (an interrupted call): pyhost's str() of the exception stands
+        }
+    }
+
+    private void checkOpen() {
+        if (isClosed()) {
+            throw new JepException(CLOSED);
+        }
+    }
+
     /** Runs a Java-to-Python operation; failures become {@link JepException}. */
     <T> T guard(Supplier<T> op) {
-        if (closed) {
-            throw new JepException(kind + " is closed");
+        if (isClosed()) {
+            throw new JepException(CLOSED);
         }
         running.incrementAndGet();
         try {
             return op.get();
         } catch (PyException e) {
-            throw PythonError.of(e, thrown.get(e.pythonMessage()));
+            throw PythonError.of(e, thrown.get(e.pythonMessage()), errorText(e));
         } catch (Codec.Mismatch e) {
             throw new JepException("<class '" + e.pythonType + "'>: " + e.getMessage());
         } catch (IllegalStateException | IllegalArgumentException | UnsupportedOperationException e) {

@@ -38,8 +38,9 @@ def _bridge():
                        '(Java classes are found through the Interpreter whose exec/eval/invoke runs it)')
 
 
-class JavaException(Exception):
-    """A Java exception that no Python exception type stands for; str() is 'java.class.Name: message'."""
+# A Java exception that no Python exception type stands for is a RuntimeError, as in Jep; the name
+# stays for code that caught it by this name.
+JavaException = RuntimeError
 
 
 _PY_ERRORS = {'IndexError': IndexError, 'OSError': OSError, 'TypeError': TypeError, 'ValueError': ValueError,
@@ -53,10 +54,25 @@ def _translate(e):
     """A pyhost.JavaError from pyhost-jep's Java side as the Python exception Jep raises for it."""
     if getattr(e, 'java_type', None) != _THROWN:
         return e
-    py_type, java_type, text = (e.java_message or '').split('\x1f', 2)
-    exc = _PY_ERRORS.get(py_type, JavaException)(text)
+    py_type, java_type, jep_message, text = (e.java_message or '').split('\x1f', 3)
+    exc = _PY_ERRORS.get(py_type, RuntimeError)(text)
     exc.java_type = java_type
+    exc.jep_message = jep_message
     return exc
+
+
+def _jep_text(e):
+    """What Jep's JepException says after the type: the Java exception's message, else str(args[0]), else str(e)."""
+    m = getattr(e, 'jep_message', None)
+    if m is not None:
+        return m
+    args = getattr(e, 'args', None)
+    if isinstance(args, tuple) and args:
+        try:
+            return str(args[0])
+        except Exception:
+            pass
+    return None
 
 
 def _java(method, *args):
@@ -331,11 +347,34 @@ def findClass(name):
     return c
 
 
+# Jep's type ids, for jarray(length, JINT_ID, ...)
+JBOOLEAN_ID = 0
+JINT_ID = 1
+JLONG_ID = 2
+JOBJECT_ID = 3
+JSTRING_ID = 4
+JVOID_ID = 5
+JDOUBLE_ID = 6
+JSHORT_ID = 7
+JFLOAT_ID = 8
+JARRAY_ID = 9
+JCHAR_ID = 10
+JBYTE_ID = 11
+JCLASS_ID = 12
+_ID_CODES = {JBOOLEAN_ID: 'z', JINT_ID: 'i', JLONG_ID: 'j', JDOUBLE_ID: 'd', JSHORT_ID: 's', JFLOAT_ID: 'f',
+             JCHAR_ID: 'c', JBYTE_ID: 'b', JOBJECT_ID: 'java.lang.Object', JSTRING_ID: 'java.lang.String'}
+_PRIMITIVE_CODES = {'boolean': 'z', 'int': 'i', 'long': 'j', 'double': 'd', 'short': 's', 'float': 'f',
+                    'char': 'c', 'byte': 'b'}
+
+
 def jarray(length, component, initial=None):
-    """A new Java array of `length` elements: component a Java class, or one of
-    'z' 'b' 'c' 's' 'i' 'j' 'f' 'd' (boolean ... double) for primitives."""
+    """A new Java array of `length` elements: component a Java class (Integer.TYPE for int), one of
+    'z' 'b' 'c' 's' 'i' 'j' 'f' 'd' (boolean ... double) or Jep's JINT_ID ... for primitives."""
     b = _bridge()
     comp = component._jep_cls if isinstance(component, JavaClass) else component
+    if type(comp) is int:
+        comp = _ID_CODES.get(comp, comp)
+    comp = _PRIMITIVE_CODES.get(comp, comp)
     if not isinstance(comp, str):
         raise TypeError('jarray: the component type must be a Java class or a primitive type code')
     return b.dec(b.java('jarray', length, comp, b.enc(initial)))
@@ -352,7 +391,7 @@ def jproxy(obj, interfaces):
 
 class _Bridge:
     __slots__ = ('g', 'fname', 'mark', 'space', 'closed', 'stash', 'counter', 'classes', 'member_cache', 'codes',
-                 '__weakref__')
+                 'error', '__weakref__')
 
     def __init__(self, g, fname, mark, space):
         self.g = g
@@ -365,9 +404,28 @@ class _Bridge:
         self.classes = {}
         self.member_cache = {}
         self.codes = {}
+        self.error = None
 
     def __call__(self, op, *args):
-        return getattr(self, 'op_' + op)(*args)
+        try:
+            return getattr(self, 'op_' + op)(*args)
+        except BaseException as e:
+            # Java asks for it (op_errortext) to word its JepException as Jep does
+            try:
+                self.error = (str(e), _jep_text(e))
+            except BaseException:
+                self.error = None
+            raise
+
+    def op_errortext(self, shown):
+        """Jep's text for the exception Java just got, if its str() is `shown`; forgotten once asked."""
+        error, self.error = self.error, None
+        if error is None or error[0] != shown:
+            return None
+        return error[1]
+
+    def op_exec(self, source):
+        exec(self.code(source, 'exec'), self.g)
 
     def __repr__(self):
         return f'<jep interpreter bridge for {self.space}>'
@@ -542,6 +600,9 @@ class _Bridge:
         self.stash.clear()
         return self.enc(getattr(obj, name)(*[self.dec(a) for a in args]))
 
+    def op_callmethodkeep(self, obj, name, args):
+        return getattr(obj, name)(*[self.dec(a) for a in args])
+
     def op_hasmethod(self, obj, name):
         return callable(getattr(obj, name, None))
 
@@ -571,6 +632,15 @@ class _Bridge:
     def op_eq(self, obj, env):
         return bool(obj == self.dec(env))
 
+    def op_alone(self):
+        """Whether no Python thread of this interpreter runs besides the caller (Jep checks before closing a SubInterpreter)."""
+        t = sys.modules.get('threading')
+        if t is None:
+            return True
+        me = t.current_thread()
+        return not any(x is not me and x.is_alive() and not isinstance(x, (t._DummyThread, t._MainThread))
+                       for x in t.enumerate())
+
     def op_close(self):
         self.closed = True
         self.stash.clear()
@@ -585,6 +655,7 @@ def _install(g, fname, mark, space, paths, dont_write_bytecode):
     b = _Bridge(g, fname, mark, space)
     _bridges.add(b)
     g['__jep__'] = b
+    g['__name__'] = '__main__'  # as in Jep: classes defined here are __main__.X, `if __name__ == '__main__':` runs
     for p in paths:
         if p not in sys.path:
             sys.path.append(p)

@@ -99,16 +99,16 @@ public class CodecTest {
         assertEquals("OSError", JavaThrown.pythonType(new java.io.FileNotFoundException()));
         assertEquals("TypeError", JavaThrown.pythonType(new ClassCastException()));
         assertEquals("ArithmeticError", JavaThrown.pythonType(new ArithmeticException()));
-        assertEquals("JavaException", JavaThrown.pythonType(new NullPointerException()));
+        assertEquals("RuntimeError", JavaThrown.pythonType(new NullPointerException()));
     }
 
     @Test
     public void pythonErrorsReadLikeJeps() {
         io.pyhost.api.PyException e = new io.pyhost.api.PyException("builtins.ValueError", "bad",
                 "Traceback (most recent call last):\n  File \"<string>\", line 1, in <module>\n  File \"/tmp/mod.py\", line 7, in fail\nValueError: bad\n");
-        PythonError error = PythonError.of(e, null);
+        PythonError error = PythonError.of(e, null, null);
         assertEquals("<class 'ValueError'>: bad", error.getMessage());
         assertEquals(new StackTraceElement("mod", "fail", "mod.py", 7), error.getStackTrace()[0]);
-        assertEquals("<class 'mymod.MyError'>: x", PythonError.of(new io.pyhost.api.PyException("mymod.MyError", "x", ""), null).getMessage());
+        assertEquals("<class 'mymod.MyError'>: x", PythonError.of(new io.pyhost.api.PyException("mymod.MyError", "x", ""), null, null).getMessage());
     }
 }
