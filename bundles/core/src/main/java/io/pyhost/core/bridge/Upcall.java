@@ -198,6 +198,16 @@ public final class Upcall {
         return def;
     }
 
+    /** An upcall that failed without raising: CPython reports a bare SystemError, so the cause is logged here. Never throws. */
+    private static void lost(Throwable t) {
+        try {
+            System.getLogger(Upcall.class.getName()).log(System.Logger.Level.WARNING,
+                    "pyhost: a call from Python into Java failed without a Python exception (Python sees SystemError)", t);
+        } catch (Throwable ignored) {
+            // nothing may leave an upcall
+        }
+    }
+
     /** The stub's target while a handler is installed: never throws. */
     private static MemorySegment entry(Handler handler, MemorySegment self, MemorySegment args) {
         try {
@@ -210,8 +220,15 @@ public final class Upcall {
             } catch (Throwable t) {
                 answer = handler.failed(t);
             }
-            return answer instanceof PyRef ref ? ref.detach() : MemorySegment.NULL;
+            if (answer instanceof PyRef ref) {
+                return ref.detach();
+            }
+            if (answer != RAISED || PyErr_Occurred().address() == 0) {
+                lost(null);
+            }
+            return MemorySegment.NULL;
         } catch (Throwable t) {
+            lost(t);
             return MemorySegment.NULL; // nothing may leave an upcall; CPython reports a SystemError
         }
     }

@@ -281,6 +281,8 @@ public final class PyhostModule {
                 default -> fail(ErrorType.RUNTIME_ERROR, "pyhost: " + describe(thrown));
             };
         } catch (Throwable again) {
+            again.addSuppressed(thrown);
+            System.getLogger(PyhostModule.class.getName()).log(System.Logger.Level.WARNING, "pyhost: an upcall's failure could not be raised", again);
             return null; // nothing may leave an upcall; CPython reports a SystemError
         }
     }
