@@ -98,6 +98,12 @@ final class ProcessContext implements ProvidedContext, Frames.Refs {
     private final Map<Long, Call> pending = new java.util.HashMap<>(); // every unanswered request, re-entering ones too; guarded by lock
     private long nextSeq = 1;                              // guarded by lock
     private final Map<Long, JavaAccess.Lent> lent = new java.util.concurrent.ConcurrentHashMap<>();
+    /**
+     * Handles Java dropped without closing them (as the in-process modes' Cleaner does): their ids go to
+     * the child before the next request, so a loop that never closes its PyObjects does not grow the child's table.
+     */
+    private final java.lang.ref.ReferenceQueue<ProcessObject> collected = new java.lang.ref.ReferenceQueue<>();
+    private final java.util.Set<HandleRef> handleRefs = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private final AtomicLong nextRef = new AtomicLong();
     private final Map<Long, Registered> registered = new java.util.concurrent.ConcurrentHashMap<>();
     private final AtomicLong nextToken = new AtomicLong();
@@ -352,6 +358,45 @@ final class ProcessContext implements ProvidedContext, Frames.Refs {
         }
     }
 
+    /** A handle's weak reference: its id, for the child, once the handle is collected unclosed. */
+    static final class HandleRef extends java.lang.ref.WeakReference<ProcessObject> {
+        final long id;
+
+        HandleRef(ProcessObject handle, java.lang.ref.ReferenceQueue<ProcessObject> queue) {
+            super(handle, queue);
+            this.id = handle.id;
+        }
+    }
+
+    /** Watches {@code handle}: collected unclosed, its object is dropped in the child. */
+    HandleRef track(ProcessObject handle) {
+        HandleRef ref = new HandleRef(handle, collected);
+        handleRefs.add(ref);
+        return ref;
+    }
+
+    /** {@code handle} was closed: no longer watched. */
+    void untrack(HandleRef ref) {
+        handleRefs.remove(ref);
+        ref.clear();
+    }
+
+    /** The handles collected unclosed since the last request go to the child (one frame, ahead of the request). */
+    private void dropCollected() {
+        List<Long> ids = null;
+        for (java.lang.ref.Reference<? extends ProcessObject> r; (r = collected.poll()) != null; ) {
+            if (handleRefs.remove(r)) {
+                if (ids == null) {
+                    ids = new ArrayList<>();
+                }
+                ids.add(((HandleRef) r).id);
+            }
+        }
+        if (ids != null && closedBecause == null) {
+            write(Frames.frame(Frames.DROP, 0, ids));
+        }
+    }
+
     // ------------------------------------------------------------------ Frames.Refs
 
     @Override
@@ -376,6 +421,10 @@ final class ProcessContext implements ProvidedContext, Frames.Refs {
         JavaAccess.Lent given = object instanceof JavaAccess.Lent l ? l : java.lend(object);
         long ref = nextRef.incrementAndGet();
         lent.put(ref, given);
+        if (closedBecause != null && lent.remove(ref) != null) {
+            // closed meanwhile (an upcall that ended after close, say): releaseAll may have run already
+            given.release();
+        }
         return new Frames.Lent(ref, given.label(), given.methods());
     }
 
@@ -420,6 +469,8 @@ final class ProcessContext implements ProvidedContext, Frames.Refs {
      */
     private CompletableFuture<Object> async(List<Object> request) {
         long[] task = new long[1]; // the task id, once the child started one; guarded by tasks' lock
+        // the START_ASYNC request once sent: a cancel interrupts that one, never whatever call happens to run
+        java.util.concurrent.atomic.AtomicReference<Call> sent = new java.util.concurrent.atomic.AtomicReference<>();
         CompletableFuture<Object> future = new CompletableFuture<>() {
             @Override
             public boolean cancel(boolean mayInterruptIfRunning) {
@@ -432,8 +483,8 @@ final class ProcessContext implements ProvidedContext, Frames.Refs {
                     }
                     if (id != 0 && closedBecause == null) {
                         write(Frames.frame(Frames.CANCEL_TASK, id, null));
-                    } else if (id == 0) {
-                        interrupt();
+                    } else if (id == 0 && sent.get() != null) {
+                        interrupt(sent.get()); // not sent yet: the request thread sees the cancel and sends nothing
                     }
                 }
                 return cancelled;
@@ -441,7 +492,15 @@ final class ProcessContext implements ProvidedContext, Frames.Refs {
         };
         Thread.ofVirtual().name("pyhost-process-" + id() + "-async").start(() -> {
             try {
-                List<?> started = (List<?>) send(Frames.START_ASYNC, request, this.request.callTimeout(), true);
+                if (future.isDone()) {
+                    return; // cancelled before its turn
+                }
+                List<?> started = (List<?>) send(Frames.START_ASYNC, request, this.request.callTimeout(), true, call -> {
+                    sent.set(call);
+                    if (future.isCancelled()) {
+                        interrupt(call);
+                    }
+                });
                 if (!Boolean.TRUE.equals(started.get(0))) {
                     future.complete(started.get(1));
                     return;
@@ -474,12 +533,16 @@ final class ProcessContext implements ProvidedContext, Frames.Refs {
         if (future == null) {
             return; // cancelled by Java
         }
-        switch (((Long) outcome.get(0)).intValue()) {
-            case 0 -> future.complete(outcome.get(1));
-            case 1 -> future.completeExceptionally(raised(null, (List<?>) outcome.get(1)));
-            case 2 -> future.completeExceptionally(new IllegalArgumentException(String.valueOf(outcome.get(1))));
-            default -> future.cancel(false);
-        }
+        // not on the reader thread: the future's dependent stages run where it completes, and one that
+        // calls this context would wait for an answer only the reader can read (until its timeout kills the child)
+        Thread.ofVirtual().name("pyhost-process-" + id() + "-task").start(() -> {
+            switch (((Long) outcome.get(0)).intValue()) {
+                case 0 -> future.complete(outcome.get(1));
+                case 1 -> future.completeExceptionally(raised(null, (List<?>) outcome.get(1)));
+                case 2 -> future.completeExceptionally(new IllegalArgumentException(String.valueOf(outcome.get(1))));
+                default -> future.cancel(false);
+            }
+        });
     }
 
     @Override
@@ -487,12 +550,19 @@ final class ProcessContext implements ProvidedContext, Frames.Refs {
         Call running;
         synchronized (lock) {
             running = current;
-            if (running == null || closedBecause != null) {
+        }
+        return running != null && interrupt(running);
+    }
+
+    /** Interrupts {@code call} if it is the running request (else it has ended, or has not started: nothing to stop). */
+    private boolean interrupt(Call call) {
+        synchronized (lock) {
+            if (current != call || closedBecause != null) {
                 return false;
             }
-            running.interrupted = true;
+            call.interrupted = true;
         }
-        interruptUntilAnswered(running);
+        interruptUntilAnswered(call);
         return true;
     }
 
@@ -619,6 +689,11 @@ final class ProcessContext implements ProvidedContext, Frames.Refs {
      * (the child serves it while that upcall waits).
      */
     private Object send(byte kind, Object value, Duration timeout, boolean counted) {
+        return send(kind, value, timeout, counted, null);
+    }
+
+    /** {@link #send}; {@code started} (if not null) is given the call as it is made, before its frame is written. */
+    private Object send(byte kind, Object value, Duration timeout, boolean counted, Consumer<Call> started) {
         byte[] frame = Frames.frame(kind, 0, value, this); // bad arguments fail here, before anything is sent
         if (closedBecause != null) {
             throw closedException();
@@ -655,6 +730,10 @@ final class ProcessContext implements ProvidedContext, Frames.Refs {
         if (counted) {
             calls.incrementAndGet();
         }
+        if (started != null) {
+            started.accept(call);
+        }
+        dropCollected();
         java.nio.ByteBuffer.wrap(frame, 5, 8).putLong(call.seq);
         write(frame);
         Frames.Frame answer = await(call, timeout, deadline);
@@ -736,7 +815,7 @@ final class ProcessContext implements ProvidedContext, Frames.Refs {
             }
         } catch (EOFException e) {
             // the child closed its end: it exited or was killed
-        } catch (IOException | RuntimeException e) {
+        } catch (IOException | RuntimeException | OutOfMemoryError e) { // OOM: a value from the child bigger than the heap
             if (closedBecause == null && killedBecause == null && process.isAlive()) { // else: the stream closed as the child ended
                 LOG.log(Level.WARNING, "pyhost: " + this + ": the channel failed; the child is killed", e);
                 kill("its channel failed: " + e);
@@ -966,10 +1045,21 @@ final class ProcessContext implements ProvidedContext, Frames.Refs {
      * every lent object given back.
      */
     private void releaseAll() {
-        List<Registered> services = new ArrayList<>(registered.values());
-        registered.clear();
-        List<JavaAccess.Lent> objects = new ArrayList<>(lent.values());
-        lent.clear();
+        // entry by entry: one added meanwhile is either taken here or, seeing closedBecause, by its adder (never by neither)
+        List<Registered> services = new ArrayList<>();
+        for (Long token : registered.keySet()) {
+            Registered r = registered.remove(token);
+            if (r != null) {
+                services.add(r);
+            }
+        }
+        List<JavaAccess.Lent> objects = new ArrayList<>();
+        for (Long ref : lent.keySet()) {
+            JavaAccess.Lent l = lent.remove(ref);
+            if (l != null) {
+                objects.add(l);
+            }
+        }
         services.forEach(ProcessContext::unregister);
         objects.forEach(JavaAccess.Lent::release);
     }
