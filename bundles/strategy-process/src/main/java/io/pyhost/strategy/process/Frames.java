@@ -66,6 +66,10 @@ final class Frames {
         io.pyhost.api.PyObject handle(long id, String type);
     }
 
+    /** The value of a frame that was read whole but cannot be given to Java: why. */
+    record Refused(String message) {
+    }
+
     /** A lent object as the child sees it. */
     record Lent(long ref, String label, Collection<String> methods) {
     }
@@ -123,7 +127,14 @@ final class Frames {
         long seq = in.readLong();
         byte[] payload = payload(in, length - 9);
         ByteBuffer buffer = ByteBuffer.wrap(payload);
-        Object value = decode(buffer, 0, refs);
+        Object value;
+        try {
+            value = decode(buffer, 0, refs);
+        } catch (IllegalArgumentException refused) {
+            // well-formed but not for Java (a JavaObject whose reference was given back): the frame was read
+            // whole, so the channel is in step; the frame's call fails, not the context
+            return new Frame(kind, seq, new Refused(refused.getMessage()));
+        }
         if (buffer.hasRemaining()) {
             throw new IOException("malformed frame: " + buffer.remaining() + " bytes after the value");
         }

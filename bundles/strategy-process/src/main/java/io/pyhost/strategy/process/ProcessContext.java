@@ -77,6 +77,8 @@ final class ProcessContext implements ProvidedContext, Frames.Refs {
         final Instant startedAt = Instant.now();
         volatile boolean timedOut;
         volatile boolean interrupted;
+        /** Run by the reader with the answer, before anyone else hears of it (an async call's task is registered). */
+        volatile Consumer<Frames.Frame> onAnswer;
 
         Call(long seq) {
             this.seq = seq;
@@ -497,6 +499,28 @@ final class ProcessContext implements ProvidedContext, Frames.Refs {
                 }
                 List<?> started = (List<?>) send(Frames.START_ASYNC, request, this.request.callTimeout(), true, call -> {
                     sent.set(call);
+                    // the task is registered by the reader as it reads the answer: its outcome (a T frame) comes
+                    // right behind, maybe before this thread wakes up
+                    call.onAnswer = answer -> {
+                        if (answer.kind() == Frames.RESULT && answer.value() instanceof List<?> l && Boolean.TRUE.equals(l.get(0))
+                                && l.get(1) instanceof Long id) {
+                            boolean orphan;
+                            synchronized (tasks) {
+                                task[0] = id;
+                                orphan = future.isDone(); // cancelled, or its caller timed out: the task is not wanted
+                                if (!orphan) {
+                                    tasks.put(id, future);
+                                }
+                            }
+                            if (orphan) { // not from the reader thread, which must never wait for the child
+                                Thread.ofVirtual().start(() -> {
+                                    if (closedBecause == null) {
+                                        write(Frames.frame(Frames.CANCEL_TASK, id, null));
+                                    }
+                                });
+                            }
+                        }
+                    };
                     if (future.isCancelled()) {
                         interrupt(call);
                     }
@@ -506,12 +530,6 @@ final class ProcessContext implements ProvidedContext, Frames.Refs {
                     return;
                 }
                 long id = (Long) started.get(1);
-                synchronized (tasks) {
-                    task[0] = id;
-                    if (!future.isDone()) {
-                        tasks.put(id, future);
-                    }
-                }
                 if (future.isCancelled() && closedBecause == null) {
                     write(Frames.frame(Frames.CANCEL_TASK, id, null));
                 } else if (closedBecause != null && tasks.remove(id) != null) {
@@ -525,7 +543,7 @@ final class ProcessContext implements ProvidedContext, Frames.Refs {
     }
 
     /** {@link Frames#TASK_DONE}: {@code [0, value]}, {@code [1, described exception]}, {@code [2, unconvertible]} or {@code [3]} (cancelled). */
-    private void taskDone(long id, List<?> outcome) {
+    private void taskDone(long id, Object value) {
         CompletableFuture<Object> future;
         synchronized (tasks) {
             future = tasks.remove(id);
@@ -536,6 +554,10 @@ final class ProcessContext implements ProvidedContext, Frames.Refs {
         // not on the reader thread: the future's dependent stages run where it completes, and one that
         // calls this context would wait for an answer only the reader can read (until its timeout kills the child)
         Thread.ofVirtual().name("pyhost-process-" + id() + "-task").start(() -> {
+            if (!(value instanceof List<?> outcome)) {
+                future.completeExceptionally(new IllegalArgumentException(String.valueOf(value instanceof Frames.Refused r ? r.message() : value)));
+                return;
+            }
             switch (((Long) outcome.get(0)).intValue()) {
                 case 0 -> future.complete(outcome.get(1));
                 case 1 -> future.completeExceptionally(raised(null, (List<?>) outcome.get(1)));
@@ -738,7 +760,12 @@ final class ProcessContext implements ProvidedContext, Frames.Refs {
         write(frame);
         Frames.Frame answer = await(call, timeout, deadline);
         return switch (answer.kind()) {
-            case Frames.RESULT -> answer.value();
+            case Frames.RESULT -> {
+                if (answer.value() instanceof Frames.Refused refused) {
+                    throw new IllegalArgumentException(refused.message());
+                }
+                yield answer.value();
+            }
             case Frames.UNCONVERTIBLE -> throw new IllegalArgumentException(String.valueOf(answer.value()));
             default -> throw raised(call, (List<?>) answer.value());
         };
@@ -803,13 +830,18 @@ final class ProcessContext implements ProvidedContext, Frames.Refs {
         try {
             while (true) {
                 Frames.Frame frame = Frames.read(fromChild, this);
+                if (frame.value() instanceof Frames.Refused refused && frame.kind() != Frames.UPCALL && frame.kind() != Frames.THREAD_UPCALL
+                        && frame.kind() != Frames.TASK_DONE && frame.kind() != Frames.RESULT) {
+                    LOG.log(Level.WARNING, "pyhost: {0}: a frame of kind {1} ignored: {2}", this, (char) frame.kind(), refused.message());
+                    continue;
+                }
                 switch (frame.kind()) {
                     case Frames.OUT -> outputOrHold(Frames.OUT_SINK, Level.INFO, String.valueOf(frame.value()));
                     case Frames.ERR -> outputOrHold(Frames.ERR_SINK, Level.WARNING, String.valueOf(frame.value()));
                     case Frames.UPCALL, Frames.THREAD_UPCALL -> upcall(frame);
                     case Frames.LOG -> logged((List<?>) frame.value());
                     case Frames.RELEASED -> released((List<?>) frame.value());
-                    case Frames.TASK_DONE -> taskDone(frame.seq(), (List<?>) frame.value());
+                    case Frames.TASK_DONE -> taskDone(frame.seq(), frame.value());
                     default -> answer(frame);
                 }
             }
@@ -839,6 +871,9 @@ final class ProcessContext implements ProvidedContext, Frames.Refs {
                 current = null;
             }
         }
+        if (call.onAnswer != null) {
+            call.onAnswer.accept(frame);
+        }
         if (slotFree) {
             slot.release();
         }
@@ -863,6 +898,9 @@ final class ProcessContext implements ProvidedContext, Frames.Refs {
             }
             byte[] answer;
             try {
+                if (frame.value() instanceof Frames.Refused refused) {
+                    throw new Refused(VALUE_ERROR, "pyhost: " + refused.message());
+                }
                 Object result = javaSide((List<?>) frame.value());
                 try {
                     answer = Frames.frame(Frames.UPCALL_RESULT, frame.seq(), result, this);
