@@ -338,8 +338,9 @@ public class ProcessAdversaryTest {
 
     @Test
     public void aRequestTooBigForTheChildsMemoryLimitIsAMemoryErrorAndTheContextGoesOn() {
-        try (ProcessContext ctx = Children.open(ContextOptions.mode("process").withMemoryLimit(256L << 20))) {
-            PyException e = assertThrows(PyException.class, () -> ctx.eval("len(x)", Map.of("x", new byte[240 << 20])));
+        try (ProcessContext ctx = Children.open(ContextOptions.mode("process").withMemoryLimit(64L << 20))) {
+            // the child is about 32 MiB of address space: 60 MiB more do not fit
+            PyException e = assertThrows(PyException.class, () -> ctx.eval("len(x)", Map.of("x", new byte[60 << 20])));
             assertEquals("MemoryError", e.pythonType());
             assertTrue(e.isResourceExhausted());
             assertEquals(2L, ctx.eval("1+1"));
