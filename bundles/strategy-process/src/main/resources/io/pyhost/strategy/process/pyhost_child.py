@@ -866,6 +866,7 @@ class Server:
             self.java.drain_pending()
 
     def serve(self):
+        global _depth, _in_channel
         while True:
             try:
                 kind, seq, payload = self.channel.next_frame()
@@ -873,6 +874,10 @@ class Server:
                 continue  # a late interrupt between calls: nothing to stop
             except EOFError:
                 return
+            # between top-level requests nothing runs: an interrupt raised inside _user's finally (before it
+            # could count down) must not leave the server thinking a call runs, deferring interrupts forever
+            _depth = 0
+            _in_channel = 0
             self.serve_one(kind, seq, payload)
 
 
