@@ -66,6 +66,10 @@ final class Frames {
         io.pyhost.api.PyObject handle(long id, String type);
     }
 
+    /** The value of a frame that was read whole but cannot be given to Java: why. */
+    record Refused(String message) {
+    }
+
     /** A lent object as the child sees it. */
     record Lent(long ref, String label, Collection<String> methods) {
     }
@@ -121,14 +125,48 @@ final class Frames {
         }
         byte kind = in.readByte();
         long seq = in.readLong();
-        byte[] payload = new byte[length - 9];
-        in.readFully(payload);
+        byte[] payload = payload(in, length - 9);
         ByteBuffer buffer = ByteBuffer.wrap(payload);
-        Object value = decode(buffer, 0, refs);
+        Object value;
+        try {
+            value = decode(buffer, 0, refs);
+        } catch (IllegalArgumentException refused) {
+            // well-formed but not for Java (a JavaObject whose reference was given back): the frame was read
+            // whole, so the channel is in step; the frame's call fails, not the context
+            return new Frame(kind, seq, new Refused(refused.getMessage()));
+        }
         if (buffer.hasRemaining()) {
             throw new IOException("malformed frame: " + buffer.remaining() + " bytes after the value");
         }
         return new Frame(kind, seq, value);
+    }
+
+    /** Up to this, a payload's buffer is allocated as its length announces; beyond, as its bytes arrive. */
+    static final int TRUSTED_LENGTH = 1 << 20;
+
+    /**
+     * The next {@code n} bytes. A length is only the child's claim until its bytes arrive (a child that
+     * writes junk to its channel claims up to 2 GiB): a big payload's buffer grows with what is read.
+     */
+    private static byte[] payload(DataInputStream in, int n) throws IOException {
+        if (n <= TRUSTED_LENGTH) {
+            byte[] payload = new byte[n];
+            in.readFully(payload);
+            return payload;
+        }
+        byte[] payload = new byte[TRUSTED_LENGTH];
+        int got = 0;
+        while (got < n) {
+            if (got == payload.length) {
+                payload = java.util.Arrays.copyOf(payload, (int) Math.min(n, 2L * payload.length));
+            }
+            int read = in.read(payload, got, payload.length - got);
+            if (read < 0) {
+                throw new EOFException();
+            }
+            got += read;
+        }
+        return payload;
     }
 
     // ------------------------------------------------------------------ Java to Python

@@ -77,6 +77,8 @@ final class ProcessContext implements ProvidedContext, Frames.Refs {
         final Instant startedAt = Instant.now();
         volatile boolean timedOut;
         volatile boolean interrupted;
+        /** Run by the reader with the answer, before anyone else hears of it (an async call's task is registered). */
+        volatile Consumer<Frames.Frame> onAnswer;
 
         Call(long seq) {
             this.seq = seq;
@@ -98,6 +100,12 @@ final class ProcessContext implements ProvidedContext, Frames.Refs {
     private final Map<Long, Call> pending = new java.util.HashMap<>(); // every unanswered request, re-entering ones too; guarded by lock
     private long nextSeq = 1;                              // guarded by lock
     private final Map<Long, JavaAccess.Lent> lent = new java.util.concurrent.ConcurrentHashMap<>();
+    /**
+     * Handles Java dropped without closing them (as the in-process modes' Cleaner does): their ids go to
+     * the child before the next request, so a loop that never closes its PyObjects does not grow the child's table.
+     */
+    private final java.lang.ref.ReferenceQueue<ProcessObject> collected = new java.lang.ref.ReferenceQueue<>();
+    private final java.util.Set<HandleRef> handleRefs = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private final AtomicLong nextRef = new AtomicLong();
     private final Map<Long, Registered> registered = new java.util.concurrent.ConcurrentHashMap<>();
     private final AtomicLong nextToken = new AtomicLong();
@@ -352,6 +360,45 @@ final class ProcessContext implements ProvidedContext, Frames.Refs {
         }
     }
 
+    /** A handle's weak reference: its id, for the child, once the handle is collected unclosed. */
+    static final class HandleRef extends java.lang.ref.WeakReference<ProcessObject> {
+        final long id;
+
+        HandleRef(ProcessObject handle, java.lang.ref.ReferenceQueue<ProcessObject> queue) {
+            super(handle, queue);
+            this.id = handle.id;
+        }
+    }
+
+    /** Watches {@code handle}: collected unclosed, its object is dropped in the child. */
+    HandleRef track(ProcessObject handle) {
+        HandleRef ref = new HandleRef(handle, collected);
+        handleRefs.add(ref);
+        return ref;
+    }
+
+    /** {@code handle} was closed: no longer watched. */
+    void untrack(HandleRef ref) {
+        handleRefs.remove(ref);
+        ref.clear();
+    }
+
+    /** The handles collected unclosed since the last request go to the child (one frame, ahead of the request). */
+    private void dropCollected() {
+        List<Long> ids = null;
+        for (java.lang.ref.Reference<? extends ProcessObject> r; (r = collected.poll()) != null; ) {
+            if (handleRefs.remove(r)) {
+                if (ids == null) {
+                    ids = new ArrayList<>();
+                }
+                ids.add(((HandleRef) r).id);
+            }
+        }
+        if (ids != null && closedBecause == null) {
+            write(Frames.frame(Frames.DROP, 0, ids));
+        }
+    }
+
     // ------------------------------------------------------------------ Frames.Refs
 
     @Override
@@ -376,6 +423,10 @@ final class ProcessContext implements ProvidedContext, Frames.Refs {
         JavaAccess.Lent given = object instanceof JavaAccess.Lent l ? l : java.lend(object);
         long ref = nextRef.incrementAndGet();
         lent.put(ref, given);
+        if (closedBecause != null && lent.remove(ref) != null) {
+            // closed meanwhile (an upcall that ended after close, say): releaseAll may have run already
+            given.release();
+        }
         return new Frames.Lent(ref, given.label(), given.methods());
     }
 
@@ -420,6 +471,8 @@ final class ProcessContext implements ProvidedContext, Frames.Refs {
      */
     private CompletableFuture<Object> async(List<Object> request) {
         long[] task = new long[1]; // the task id, once the child started one; guarded by tasks' lock
+        // the START_ASYNC request once sent: a cancel interrupts that one, never whatever call happens to run
+        java.util.concurrent.atomic.AtomicReference<Call> sent = new java.util.concurrent.atomic.AtomicReference<>();
         CompletableFuture<Object> future = new CompletableFuture<>() {
             @Override
             public boolean cancel(boolean mayInterruptIfRunning) {
@@ -432,8 +485,8 @@ final class ProcessContext implements ProvidedContext, Frames.Refs {
                     }
                     if (id != 0 && closedBecause == null) {
                         write(Frames.frame(Frames.CANCEL_TASK, id, null));
-                    } else if (id == 0) {
-                        interrupt();
+                    } else if (id == 0 && sent.get() != null) {
+                        interrupt(sent.get()); // not sent yet: the request thread sees the cancel and sends nothing
                     }
                 }
                 return cancelled;
@@ -441,18 +494,42 @@ final class ProcessContext implements ProvidedContext, Frames.Refs {
         };
         Thread.ofVirtual().name("pyhost-process-" + id() + "-async").start(() -> {
             try {
-                List<?> started = (List<?>) send(Frames.START_ASYNC, request, this.request.callTimeout(), true);
+                if (future.isDone()) {
+                    return; // cancelled before its turn
+                }
+                List<?> started = (List<?>) send(Frames.START_ASYNC, request, this.request.callTimeout(), true, call -> {
+                    sent.set(call);
+                    // the task is registered by the reader as it reads the answer: its outcome (a T frame) comes
+                    // right behind, maybe before this thread wakes up
+                    call.onAnswer = answer -> {
+                        if (answer.kind() == Frames.RESULT && answer.value() instanceof List<?> l && Boolean.TRUE.equals(l.get(0))
+                                && l.get(1) instanceof Long id) {
+                            boolean orphan;
+                            synchronized (tasks) {
+                                task[0] = id;
+                                orphan = future.isDone(); // cancelled, or its caller timed out: the task is not wanted
+                                if (!orphan) {
+                                    tasks.put(id, future);
+                                }
+                            }
+                            if (orphan) { // not from the reader thread, which must never wait for the child
+                                Thread.ofVirtual().start(() -> {
+                                    if (closedBecause == null) {
+                                        write(Frames.frame(Frames.CANCEL_TASK, id, null));
+                                    }
+                                });
+                            }
+                        }
+                    };
+                    if (future.isCancelled()) {
+                        interrupt(call);
+                    }
+                });
                 if (!Boolean.TRUE.equals(started.get(0))) {
                     future.complete(started.get(1));
                     return;
                 }
                 long id = (Long) started.get(1);
-                synchronized (tasks) {
-                    task[0] = id;
-                    if (!future.isDone()) {
-                        tasks.put(id, future);
-                    }
-                }
                 if (future.isCancelled() && closedBecause == null) {
                     write(Frames.frame(Frames.CANCEL_TASK, id, null));
                 } else if (closedBecause != null && tasks.remove(id) != null) {
@@ -466,7 +543,7 @@ final class ProcessContext implements ProvidedContext, Frames.Refs {
     }
 
     /** {@link Frames#TASK_DONE}: {@code [0, value]}, {@code [1, described exception]}, {@code [2, unconvertible]} or {@code [3]} (cancelled). */
-    private void taskDone(long id, List<?> outcome) {
+    private void taskDone(long id, Object value) {
         CompletableFuture<Object> future;
         synchronized (tasks) {
             future = tasks.remove(id);
@@ -474,12 +551,20 @@ final class ProcessContext implements ProvidedContext, Frames.Refs {
         if (future == null) {
             return; // cancelled by Java
         }
-        switch (((Long) outcome.get(0)).intValue()) {
-            case 0 -> future.complete(outcome.get(1));
-            case 1 -> future.completeExceptionally(raised(null, (List<?>) outcome.get(1)));
-            case 2 -> future.completeExceptionally(new IllegalArgumentException(String.valueOf(outcome.get(1))));
-            default -> future.cancel(false);
-        }
+        // not on the reader thread: the future's dependent stages run where it completes, and one that
+        // calls this context would wait for an answer only the reader can read (until its timeout kills the child)
+        Thread.ofVirtual().name("pyhost-process-" + id() + "-task").start(() -> {
+            if (!(value instanceof List<?> outcome)) {
+                future.completeExceptionally(new IllegalArgumentException(String.valueOf(value instanceof Frames.Refused r ? r.message() : value)));
+                return;
+            }
+            switch (((Long) outcome.get(0)).intValue()) {
+                case 0 -> future.complete(outcome.get(1));
+                case 1 -> future.completeExceptionally(raised(null, (List<?>) outcome.get(1)));
+                case 2 -> future.completeExceptionally(new IllegalArgumentException(String.valueOf(outcome.get(1))));
+                default -> future.cancel(false);
+            }
+        });
     }
 
     @Override
@@ -487,12 +572,19 @@ final class ProcessContext implements ProvidedContext, Frames.Refs {
         Call running;
         synchronized (lock) {
             running = current;
-            if (running == null || closedBecause != null) {
+        }
+        return running != null && interrupt(running);
+    }
+
+    /** Interrupts {@code call} if it is the running request (else it has ended, or has not started: nothing to stop). */
+    private boolean interrupt(Call call) {
+        synchronized (lock) {
+            if (current != call || closedBecause != null) {
                 return false;
             }
-            running.interrupted = true;
+            call.interrupted = true;
         }
-        interruptUntilAnswered(running);
+        interruptUntilAnswered(call);
         return true;
     }
 
@@ -619,6 +711,11 @@ final class ProcessContext implements ProvidedContext, Frames.Refs {
      * (the child serves it while that upcall waits).
      */
     private Object send(byte kind, Object value, Duration timeout, boolean counted) {
+        return send(kind, value, timeout, counted, null);
+    }
+
+    /** {@link #send}; {@code started} (if not null) is given the call as it is made, before its frame is written. */
+    private Object send(byte kind, Object value, Duration timeout, boolean counted, Consumer<Call> started) {
         byte[] frame = Frames.frame(kind, 0, value, this); // bad arguments fail here, before anything is sent
         if (closedBecause != null) {
             throw closedException();
@@ -655,11 +752,20 @@ final class ProcessContext implements ProvidedContext, Frames.Refs {
         if (counted) {
             calls.incrementAndGet();
         }
+        if (started != null) {
+            started.accept(call);
+        }
+        dropCollected();
         java.nio.ByteBuffer.wrap(frame, 5, 8).putLong(call.seq);
         write(frame);
         Frames.Frame answer = await(call, timeout, deadline);
         return switch (answer.kind()) {
-            case Frames.RESULT -> answer.value();
+            case Frames.RESULT -> {
+                if (answer.value() instanceof Frames.Refused refused) {
+                    throw new IllegalArgumentException(refused.message());
+                }
+                yield answer.value();
+            }
             case Frames.UNCONVERTIBLE -> throw new IllegalArgumentException(String.valueOf(answer.value()));
             default -> throw raised(call, (List<?>) answer.value());
         };
@@ -724,19 +830,24 @@ final class ProcessContext implements ProvidedContext, Frames.Refs {
         try {
             while (true) {
                 Frames.Frame frame = Frames.read(fromChild, this);
+                if (frame.value() instanceof Frames.Refused refused && frame.kind() != Frames.UPCALL && frame.kind() != Frames.THREAD_UPCALL
+                        && frame.kind() != Frames.TASK_DONE && frame.kind() != Frames.RESULT) {
+                    LOG.log(Level.WARNING, "pyhost: {0}: a frame of kind {1} ignored: {2}", this, (char) frame.kind(), refused.message());
+                    continue;
+                }
                 switch (frame.kind()) {
                     case Frames.OUT -> outputOrHold(Frames.OUT_SINK, Level.INFO, String.valueOf(frame.value()));
                     case Frames.ERR -> outputOrHold(Frames.ERR_SINK, Level.WARNING, String.valueOf(frame.value()));
                     case Frames.UPCALL, Frames.THREAD_UPCALL -> upcall(frame);
                     case Frames.LOG -> logged((List<?>) frame.value());
                     case Frames.RELEASED -> released((List<?>) frame.value());
-                    case Frames.TASK_DONE -> taskDone(frame.seq(), (List<?>) frame.value());
+                    case Frames.TASK_DONE -> taskDone(frame.seq(), frame.value());
                     default -> answer(frame);
                 }
             }
         } catch (EOFException e) {
             // the child closed its end: it exited or was killed
-        } catch (IOException | RuntimeException e) {
+        } catch (IOException | RuntimeException | OutOfMemoryError e) { // OOM: a value from the child bigger than the heap
             if (closedBecause == null && killedBecause == null && process.isAlive()) { // else: the stream closed as the child ended
                 LOG.log(Level.WARNING, "pyhost: " + this + ": the channel failed; the child is killed", e);
                 kill("its channel failed: " + e);
@@ -759,6 +870,9 @@ final class ProcessContext implements ProvidedContext, Frames.Refs {
             if (slotFree) {
                 current = null;
             }
+        }
+        if (call.onAnswer != null) {
+            call.onAnswer.accept(frame);
         }
         if (slotFree) {
             slot.release();
@@ -784,6 +898,9 @@ final class ProcessContext implements ProvidedContext, Frames.Refs {
             }
             byte[] answer;
             try {
+                if (frame.value() instanceof Frames.Refused refused) {
+                    throw new Refused(VALUE_ERROR, "pyhost: " + refused.message());
+                }
                 Object result = javaSide((List<?>) frame.value());
                 try {
                     answer = Frames.frame(Frames.UPCALL_RESULT, frame.seq(), result, this);
@@ -966,10 +1083,21 @@ final class ProcessContext implements ProvidedContext, Frames.Refs {
      * every lent object given back.
      */
     private void releaseAll() {
-        List<Registered> services = new ArrayList<>(registered.values());
-        registered.clear();
-        List<JavaAccess.Lent> objects = new ArrayList<>(lent.values());
-        lent.clear();
+        // entry by entry: one added meanwhile is either taken here or, seeing closedBecause, by its adder (never by neither)
+        List<Registered> services = new ArrayList<>();
+        for (Long token : registered.keySet()) {
+            Registered r = registered.remove(token);
+            if (r != null) {
+                services.add(r);
+            }
+        }
+        List<JavaAccess.Lent> objects = new ArrayList<>();
+        for (Long ref : lent.keySet()) {
+            JavaAccess.Lent l = lent.remove(ref);
+            if (l != null) {
+                objects.add(l);
+            }
+        }
         services.forEach(ProcessContext::unregister);
         objects.forEach(JavaAccess.Lent::release);
     }

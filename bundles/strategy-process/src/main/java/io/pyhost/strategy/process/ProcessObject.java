@@ -29,11 +29,13 @@ final class ProcessObject implements PyObject {
     final long id;
     private final String type;
     private final AtomicBoolean closed = new AtomicBoolean();
+    private final ProcessContext.HandleRef ref; // dropped unclosed, the child is told at the context's next request
 
     ProcessObject(ProcessContext context, long id, String type) {
         this.context = context;
         this.id = id;
         this.type = type;
+        this.ref = context.track(this);
     }
 
     boolean belongsTo(ProcessContext c) {
@@ -113,6 +115,7 @@ final class ProcessObject implements PyObject {
     @Override
     public void close() {
         if (closed.compareAndSet(false, true)) {
+            context.untrack(ref);
             context.drop(id);
         }
     }

@@ -65,8 +65,16 @@ def _read_exact(stream, n):
 
 
 def read_frame(stream):
+    """(kind, seq, payload); the payload is a MemoryError when it does not fit under the memory limit:
+    it is skipped, so the channel stays in step and only that request (or upcall answer) fails."""
     length, kind, seq = _HEADER.unpack(_read_exact(stream, _HEADER.size))
-    payload = _read_exact(stream, length - 9)
+    try:
+        payload = _read_exact(stream, length - 9)
+    except MemoryError as e:  # BufferedReader allocates the whole result before it consumes anything
+        left = length - 9
+        while left:
+            left -= len(_read_exact(stream, min(left, 1 << 16)))
+        return chr(kind), seq, e
     return chr(kind), seq, payload
 
 
@@ -503,6 +511,8 @@ class JavaSide:
             self.channel.forget(seq)
             if on_main:
                 _in_channel -= 1
+        if isinstance(payload, MemoryError):
+            raise payload
         value, _ = decode(payload)
         _take_deferred()
         if kind == 'r':
@@ -605,6 +615,7 @@ class Tasks:
         self.chan_out = chan_out
         self.loop = None
         self.running = {}
+        self.unlaunched = []
         self.ids = itertools.count(1)
 
     def start(self, awaitable):
@@ -616,10 +627,18 @@ class Tasks:
         async def outcome():
             return await awaitable
         tid = next(self.ids)
-        future = asyncio.run_coroutine_threadsafe(outcome(), self.loop)
-        self.running[tid] = future
-        future.add_done_callback(lambda f: self._done(tid, f))
+        self.unlaunched.append((tid, outcome()))
         return tid
+
+    def launch(self):
+        """After the answer naming the new tasks is written: a task's T frame never comes before the
+        answer that tells the JVM its id (a task that ends at once would otherwise be lost)."""
+        import asyncio
+        while self.unlaunched:
+            tid, coroutine = self.unlaunched.pop(0)
+            future = asyncio.run_coroutine_threadsafe(coroutine, self.loop)
+            self.running[tid] = future
+            future.add_done_callback(lambda f, tid=tid: self._done(tid, f))
 
     def cancel(self, tid):
         future = self.running.get(tid)
@@ -823,6 +842,8 @@ class Server:
             self.tasks.cancel(seq)
             return
         try:
+            if isinstance(payload, MemoryError):
+                raise payload
             if kind == 'S':
                 result = self.start(payload)
             elif kind == 'F':
@@ -839,11 +860,13 @@ class Server:
             write_frame(self.chan_out, reply, seq, value)
         except (ValueError, RecursionError, UnicodeError) as e:  # the result cannot be converted: IllegalArgumentException
             write_frame(self.chan_out, 'A', seq, str(e))
+        self.tasks.launch()
         if self.java is not None:
             self.java.release_java_objects()
             self.java.drain_pending()
 
     def serve(self):
+        global _depth, _in_channel
         while True:
             try:
                 kind, seq, payload = self.channel.next_frame()
@@ -851,6 +874,10 @@ class Server:
                 continue  # a late interrupt between calls: nothing to stop
             except EOFError:
                 return
+            # between top-level requests nothing runs: an interrupt raised inside _user's finally (before it
+            # could count down) must not leave the server thinking a call runs, deferring interrupts forever
+            _depth = 0
+            _in_channel = 0
             self.serve_one(kind, seq, payload)
 
 

@@ -31,6 +31,17 @@ final class Children {
 
     /** A request as core would make it, with a new id. */
     static synchronized ContextRequest request(ContextOptions options, List<String> paths, List<String> imports, List<Fragment> fragments) {
+        return request(options, paths, imports, fragments, null);
+    }
+
+    /** A context whose pyhost module reaches {@code java}. */
+    static synchronized ProcessContext open(ContextOptions options, io.pyhost.spi.JavaAccess java) {
+        ContextRequest request = request(options, List.of(), List.of(), List.of(), java);
+        return (ProcessContext) strategy.openContext(request);
+    }
+
+    static synchronized ContextRequest request(ContextOptions options, List<String> paths, List<String> imports, List<Fragment> fragments,
+            io.pyhost.spi.JavaAccess java) {
         if (python == null) {
             try {
                 python = DistributionCache.embeddedFromClasspath(null);
@@ -41,7 +52,7 @@ final class Children {
         }
         boolean sandbox = options.sandbox() == null || options.sandbox();
         return new ContextRequest(++ids, "process", options, sandbox, paths, imports, fragments, python.home(),
-                python.library(), PythonVersion.parse(python.version()), options.callTimeout(), Duration.ofSeconds(5), () -> { });
+                python.library(), PythonVersion.parse(python.version()), options.callTimeout(), Duration.ofSeconds(5), () -> { }, java);
     }
 
     static ProcessContext open(ContextOptions options) {

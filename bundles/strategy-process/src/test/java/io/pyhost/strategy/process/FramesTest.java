@@ -104,4 +104,19 @@ public class FramesTest {
         ByteBuffer.wrap(hugeCount, 14, 4).putInt(1 << 30);
         assertThrows(IllegalStateException.class, () -> Frames.read(new DataInputStream(new ByteArrayInputStream(hugeCount))));
     }
+
+    @Test
+    public void aLengthIsAClaimUntilItsBytesArrive() throws Exception {
+        // a child that writes junk to its channel: a header claiming almost 2 GiB, then a few bytes and the end
+        byte[] junk = new byte[64];
+        ByteBuffer.wrap(junk).putInt(Integer.MAX_VALUE - 100).put(Frames.RESULT).putLong(1);
+        var threads = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        long before = threads.getCurrentThreadAllocatedBytes();
+        assertThrows(EOFException.class, () -> Frames.read(new DataInputStream(new ByteArrayInputStream(junk))));
+        long allocated = threads.getCurrentThreadAllocatedBytes() - before;
+        assertTrue("allocated " + allocated + " bytes for 51 that came", allocated < 16L << 20);
+        byte[] big = new byte[(3 << 20) + 5]; // beyond the trusted length, whole: read as before
+        big[big.length - 1] = 7;
+        assertArrayEquals(big, (byte[]) roundTrip(big));
+    }
 }

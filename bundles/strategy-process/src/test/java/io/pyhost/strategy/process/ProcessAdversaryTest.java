@@ -1,0 +1,349 @@
+package io.pyhost.strategy.process;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertThrows;
+import static org.junit.Assert.assertTrue;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+
+import org.junit.Test;
+
+import io.pyhost.api.ContextOptions;
+import io.pyhost.api.PyException;
+
+/**
+ * A hostile plugin author against the process mode's channel: upcalls, re-entry, handles, async
+ * tasks and interrupts raced against each other and against close(). The host must survive its guests.
+ */
+public class ProcessAdversaryTest {
+
+    private static void await(String what, long seconds, BooleanSupplier condition) {
+        await(() -> what, seconds, condition);
+    }
+
+    private static void await(java.util.function.Supplier<String> what, long seconds, BooleanSupplier condition) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("not within " + seconds + " s: " + what.get());
+            }
+            try {
+                Thread.sleep(10);
+            } catch (InterruptedException e) {
+                throw new AssertionError(e);
+            }
+        }
+    }
+
+    private static void awaitBusy(ProcessContext ctx) {
+        await("the context runs a call", 10, () -> ctx.info("t").busy());
+    }
+
+    @Test
+    public void cancellingAnAsyncCallThatWaitsForItsTurnLeavesTheRunningCallAlone() throws Exception {
+        try (ProcessContext ctx = Children.open()) {
+            CompletableFuture<Object> running = CompletableFuture.supplyAsync(() -> ctx.eval("__import__('time').sleep(1) or 'done'"));
+            awaitBusy(ctx);
+            CompletableFuture<Object> queued = ctx.evalAsync("1"); // behind the running call: no task id yet
+            assertTrue(queued.cancel(true));
+            assertEquals("another caller's call is not interrupted", "done", running.get(10, TimeUnit.SECONDS));
+            assertEquals(2L, ctx.eval("1+1"));
+        }
+    }
+
+    @Test
+    public void aStageOfAnAsyncFutureMayCallTheContext() throws Exception {
+        try (ProcessContext ctx = Children.open(ContextOptions.mode("process").withCallTimeout(Duration.ofSeconds(5)))) {
+            ctx.exec("import asyncio\nasync def later(x):\n    await asyncio.sleep(0.05)\n    return x");
+            CompletableFuture<Object> chained = ctx.callAsync(null, "later", List.of(20), null)
+                    .thenApply(v -> ctx.eval("v + 1", Map.of("v", v)));
+            assertEquals(21L, chained.get(10, TimeUnit.SECONDS));
+            assertEquals(2L, ctx.eval("1+1"));
+        }
+    }
+
+    @Test
+    public void handlesJavaDropsWithoutClosingAreFreedInTheChild() {
+        try (ProcessContext ctx = Children.open()) {
+            for (int i = 0; i < 2000; i++) {
+                ctx.evalObject("object()"); // never closed, dropped
+            }
+            long[] size = {Long.MAX_VALUE};
+            await(() -> "the child's handle table shrinks (is " + size[0] + ")", 30, () -> {
+                System.gc();
+                size[0] = (Long) ctx.eval("len(__import__('__main__')._handles)");
+                return size[0] < 100;
+            });
+        }
+    }
+
+    @Test
+    public void anUpcallThatEndsAfterCloseGivesBackWhatItLent() throws Exception {
+        CountDownLatch entered = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        FakeJava java = new FakeJava().with("slow", (args, kwargs) -> {
+            entered.countDown();
+            while (true) { // deaf to interrupts, as Java code may be
+                try {
+                    release.await();
+                    break;
+                } catch (InterruptedException ignored) {
+                    // again
+                }
+            }
+            return new StringBuilder("lent"); // no value of the table: lent by reference
+        });
+        ProcessContext ctx = Children.open(ContextOptions.mode("process"), java);
+        CompletableFuture<Object> call = ctx.evalAsync("__import__('pyhost').call('slow')");
+        assertTrue(entered.await(10, TimeUnit.SECONDS));
+        ctx.close();
+        assertThrows(ExecutionException.class, () -> call.get(10, TimeUnit.SECONDS));
+        release.countDown();
+        await(() -> "the object lent after close is given back (" + java.outstanding() + " outstanding)", 10,
+                () -> java.lentCount.get() == 1 && java.outstanding() == 0);
+    }
+
+    private static FakeJava echoing() {
+        return new FakeJava().with("echo", (args, kwargs) -> args.get(0));
+    }
+
+    @Test
+    public void pythonThreadsStormJavaWhileRequestsRunAndTheContextCloses() throws Exception {
+        try (ProcessContext bystander = Children.open()) {
+            ProcessContext ctx = Children.open(ContextOptions.mode("process").withCallTimeout(Duration.ofSeconds(10)), echoing());
+            ctx.exec("""
+                    import pyhost, threading
+                    WRONG = []
+                    DONE = [0]
+                    def storm(k):
+                        i = 0
+                        while True:
+                            try:
+                                v = pyhost.call('echo', [k, i])
+                            except BaseException:
+                                return
+                            if v != [k, i]:
+                                WRONG.append((k, i, v))
+                            DONE[0] += 1
+                            i += 1
+                    for k in range(8):
+                        threading.Thread(target=storm, args=(k,), daemon=True).start()
+                    """);
+            for (int i = 0; i < 200; i++) {
+                assertEquals(List.of((long) i, "x"), ctx.eval("pyhost.call('echo', [i, 'x'])", Map.of("i", i)));
+            }
+            await("the threads' calls go on", 10, () -> (Long) ctx.eval("DONE[0]") > 500);
+            assertEquals(List.of(), ctx.eval("WRONG"));
+            long pid = ctx.pid();
+            long t0 = System.nanoTime();
+            ctx.close();
+            assertTrue("close took " + (System.nanoTime() - t0) / 1_000_000 + " ms", System.nanoTime() - t0 < TimeUnit.SECONDS.toNanos(7));
+            assertTrue(assertThrows(IllegalStateException.class, () -> ctx.eval("1")).getMessage().contains("it was closed"));
+            assertTrue(ProcessHandle.of(pid).map(h -> !h.isAlive()).orElse(true));
+            assertEquals(2L, bystander.eval("1+1"));
+        }
+    }
+
+    @Test
+    public void interruptAndTimeoutReachACallThatWaitsInJava() throws Exception {
+        CountDownLatch entered = new CountDownLatch(1);
+        FakeJava java = echoing().with("sleep", (args, kwargs) -> {
+            entered.countDown();
+            Thread.sleep(60_000); // honours interrupts
+            return null;
+        }).with("deaf", (args, kwargs) -> {
+            long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (System.nanoTime() < end) {
+                Thread.onSpinWait(); // ignores interrupts
+            }
+            return null;
+        });
+        try (ProcessContext ctx = Children.open(ContextOptions.mode("process"), java); ProcessContext bystander = Children.open()) {
+            CompletableFuture<Object> waiting = ctx.evalAsync("__import__('pyhost').call('sleep')");
+            assertTrue(entered.await(10, TimeUnit.SECONDS));
+            assertTrue(ctx.interrupt());
+            PyException e = (PyException) assertThrows(ExecutionException.class, () -> waiting.get(10, TimeUnit.SECONDS)).getCause();
+            assertTrue(e.pythonType(), e.pythonType().equals("KeyboardInterrupt") || e.pythonType().equals("JavaError"));
+            assertEquals(List.of(1L), ctx.eval("__import__('pyhost').call('echo', [1])"));
+            long t0 = System.nanoTime();
+            PyException late = assertThrows(PyException.class, () -> ctx.eval("__import__('pyhost').call('deaf')", null, Duration.ofMillis(300)));
+            assertTrue(late.isTimeout());
+            assertTrue("released at its deadline", System.nanoTime() - t0 < TimeUnit.MILLISECONDS.toNanos(2000));
+            // the child waits for Java that never answers: past the grace it is killed, the caller hears why
+            IllegalStateException gone = assertThrows(IllegalStateException.class, () -> ctx.eval("1", null, Duration.ofSeconds(10)));
+            assertTrue(gone.getMessage(), gone.getMessage().contains("did not stop within"));
+            assertEquals(2L, bystander.eval("1+1"));
+        }
+    }
+
+    @Test
+    public void reentryGoesDeepAndEveryLevelsExceptionComesBack() {
+        ProcessContext[] self = new ProcessContext[1];
+        FakeJava java = new FakeJava().with("down", (args, kwargs) -> self[0].call(null, "f", List.of(args.get(0)), null));
+        try (ProcessContext ctx = Children.open(ContextOptions.mode("process").withCallTimeout(Duration.ofSeconds(20)), java)) {
+            self[0] = ctx;
+            ctx.exec("""
+                    import pyhost
+                    def f(n):
+                        if n == 0:
+                            raise ValueError('bottom')
+                        try:
+                            return pyhost.call('down', n - 1)
+                        except pyhost.JavaError as e:
+                            raise RuntimeError('level %d' % n) from e
+                    def g(n):
+                        return n if n == 0 else pyhost.call('down2', n - 1) + 1
+                    """);
+            PyException e = assertThrows(PyException.class, () -> ctx.call(null, "f", List.of(25), null));
+            assertEquals("RuntimeError", e.pythonType());
+            assertEquals("level 25", e.pythonMessage());
+            assertTrue(e.pythonTraceback(), e.pythonTraceback().contains("RuntimeError: level 24"));
+            PyException one = assertThrows(PyException.class, () -> ctx.call(null, "f", List.of(1), null));
+            assertTrue(one.pythonTraceback(), one.pythonTraceback().contains("ValueError: bottom"));
+            java.with("down2", (args, kwargs) -> ctx.call(null, "g", List.of(args.get(0)), null));
+            assertEquals(40L, ctx.call(null, "g", List.of(40), null));
+            // so deep that Python's recursion limit ends it: a clear error, and the channel still in step
+            PyException deep = assertThrows(PyException.class, () -> ctx.call(null, "g", List.of(100_000), null));
+            assertTrue(deep.pythonType(), deep.pythonType().equals("RecursionError") || deep.pythonType().equals("JavaError"));
+            assertEquals(3L, ctx.call(null, "g", List.of(3), null));
+            assertEquals(2L, ctx.eval("1+1"));
+        }
+    }
+
+    @Test
+    public void javaThatCallsTheContextFromAnotherThreadIsBoundedByTimeouts() throws Exception {
+        ProcessContext[] self = new ProcessContext[1];
+        FakeJava java = new FakeJava().with("elsewhere",
+                (args, kwargs) -> CompletableFuture.supplyAsync(() -> self[0].eval("1")).get());
+        try (ProcessContext ctx = Children.open(ContextOptions.mode("process").withCallTimeout(Duration.ofMillis(700)), java)) {
+            self[0] = ctx;
+            long t0 = System.nanoTime();
+            assertThrows(PyException.class, () -> ctx.eval("__import__('pyhost').call('elsewhere')"));
+            assertTrue("released near its deadline", System.nanoTime() - t0 < TimeUnit.MILLISECONDS.toNanos(2500));
+            await("the context answers again", 10, () -> {
+                try {
+                    return Long.valueOf(5L).equals(ctx.eval("2+3"));
+                } catch (PyException busy) {
+                    return false; // still ending the interrupted call
+                }
+            });
+        }
+    }
+
+    @Test
+    public void junkOnTheChannelOrItsFdsClosedEndOnlyThatContext() {
+        try (ProcessContext bystander = Children.open()) {
+            for (String code : List.of("import os\nos.write(4, b'\\x00\\x00\\x00\\x05junk')", "import os\nos.close(3)\nos.close(4)")) {
+                ProcessContext ctx = Children.open(ContextOptions.mode("process").withCallTimeout(Duration.ofSeconds(5)));
+                assertEquals("the channel's ends", List.of("pipe", "pipe"),
+                        ctx.eval("[__import__('os').readlink('/proc/self/fd/%d' % fd)[:4] for fd in (3, 4)]"));
+                long t0 = System.nanoTime();
+                RuntimeException e = assertThrows(RuntimeException.class, () -> ctx.exec(code));
+                assertTrue(code + ": " + e, e instanceof IllegalStateException || e instanceof PyException p && p.isTimeout());
+                await(code + ": closed", 10, ctx::isClosed);
+                assertTrue(System.nanoTime() - t0 < TimeUnit.SECONDS.toNanos(10));
+                ctx.close();
+                assertEquals(2L, bystander.eval("1+1"));
+            }
+        }
+    }
+
+    @Test
+    public void asyncStormWithCancelsAndACloseLeavesNoFutureHanging() throws Exception {
+        try (ProcessContext bystander = Children.open()) {
+            ProcessContext ctx = Children.open();
+            ctx.exec("import asyncio\nasync def later(i, t):\n    await asyncio.sleep(t)\n    return i");
+            List<CompletableFuture<Object>> futures = new java.util.ArrayList<>();
+            for (int i = 0; i < 1000; i++) {
+                CompletableFuture<Object> f = ctx.callAsync(null, "later", List.of(i, 0.001 * (i % 20)), null);
+                futures.add(f);
+                if (i % 3 == 0) {
+                    f.cancel(true);
+                }
+            }
+            for (int i = 0; i < futures.size(); i++) {
+                CompletableFuture<Object> f = futures.get(i);
+                try {
+                    assertEquals((long) i, f.get(30, TimeUnit.SECONDS));
+                } catch (java.util.concurrent.CancellationException cancelled) {
+                    assertTrue(i % 3 == 0);
+                }
+            }
+            assertEquals(2L, ctx.eval("1+1"));
+            ctx.exec("STARTED = [0]\nasync def forever():\n    STARTED[0] += 1\n    await asyncio.sleep(3600)");
+            List<CompletableFuture<Object>> pending = new java.util.ArrayList<>();
+            for (int i = 0; i < 200; i++) {
+                pending.add(ctx.callAsync(null, "forever", null, null));
+            }
+            await("the tasks started", 20, () -> (Long) ctx.eval("STARTED[0]") >= 200);
+            ctx.close();
+            for (CompletableFuture<Object> f : pending) {
+                ExecutionException e = assertThrows(ExecutionException.class, () -> f.get(10, TimeUnit.SECONDS));
+                assertTrue(e.getCause() instanceof IllegalStateException);
+            }
+            assertEquals(2L, bystander.eval("1+1"));
+        }
+    }
+
+    @Test
+    public void javaObjectsLentPerCallAreGivenBackAndUnlendableOnesRefused() {
+        FakeJava java = echoing().with("make", (args, kwargs) -> new StringBuilder("made"));
+        try (ProcessContext ctx = Children.open(ContextOptions.mode("process"), java)) {
+            ctx.exec("import pyhost\nKEPT = []");
+            for (int i = 0; i < 2000; i++) {
+                StringBuilder sb = new StringBuilder("v" + i);
+                assertEquals("v" + i + "!", ctx.eval("s.toString() + '!'", Map.of("s", sb)));
+                assertEquals("made", ctx.eval("pyhost.call('make').toString()"));
+            }
+            assertTrue("outstanding " + java.outstanding(), java.outstanding() <= 2);
+            StringBuilder kept = new StringBuilder("kept");
+            ctx.eval("KEPT.append(s)", Map.of("s", kept));
+            assertEquals(kept, ctx.eval("KEPT[0]")); // handed back: the very object
+            assertTrue(kept == ctx.eval("pyhost.call('echo', KEPT[0])"));
+            IllegalArgumentException refused = assertThrows(IllegalArgumentException.class,
+                    () -> ctx.eval("t", Map.of("t", Thread.currentThread())));
+            assertTrue(refused.getMessage(), refused.getMessage().contains("never lends"));
+            java.with("thread", (args, kwargs) -> Thread.currentThread());
+            PyException e = assertThrows(PyException.class, () -> ctx.eval("pyhost.call('thread')"));
+            assertEquals("TypeError", e.pythonType());
+            assertTrue(e.pythonMessage(), e.pythonMessage().contains("never lends"));
+            assertEquals(2L, ctx.eval("1+1"));
+            ctx.exec("KEPT.clear()");
+            await(() -> "all given back (" + java.outstanding() + ")", 10, () -> {
+                ctx.eval("1");
+                return java.outstanding() == 0;
+            });
+        }
+    }
+
+    @Test
+    public void aJavaObjectWhoseReferenceWasGivenBackIsAClearErrorNotAChannelFailure() {
+        try (ProcessContext ctx = Children.open(ContextOptions.mode("process"), echoing())) {
+            ctx.exec("import pyhost, __main__\nFORGED = __main__._make_java_object(987654, 'Java nothing', ['x'])");
+            PyException e = assertThrows(PyException.class, () -> ctx.eval("pyhost.call('echo', FORGED)"));
+            assertTrue(e.getMessage(), e.getMessage().contains("no longer lent"));
+            IllegalArgumentException back = assertThrows(IllegalArgumentException.class, () -> ctx.eval("FORGED"));
+            assertTrue(back.getMessage(), back.getMessage().contains("no longer lent"));
+            assertEquals(2L, ctx.eval("1+1"));
+            assertTrue(!ctx.isClosed());
+        }
+    }
+
+    @Test
+    public void aRequestTooBigForTheChildsMemoryLimitIsAMemoryErrorAndTheContextGoesOn() {
+        try (ProcessContext ctx = Children.open(ContextOptions.mode("process").withMemoryLimit(64L << 20))) {
+            // the child is about 32 MiB of address space: 60 MiB more do not fit
+            PyException e = assertThrows(PyException.class, () -> ctx.eval("len(x)", Map.of("x", new byte[60 << 20])));
+            assertEquals("MemoryError", e.pythonType());
+            assertTrue(e.isResourceExhausted());
+            assertEquals(2L, ctx.eval("1+1"));
+        }
+    }
+}
