@@ -44,6 +44,7 @@ import io.pyhost.spi.InterpreterStrategy;
  * version, leaves other modes' contexts alone, and new owngil contexts come from the new build;
  * no refresh of core, no restart. Ten updates in a row under four calling threads lose no call
  * to anything but the documented exceptions, hang nothing, and leave no interpreter or thread.
+ * Issue 15: the same ten updates of the process strategy bundle, which also leave no child process.
  */
 @RunWith(PaxExam.class)
 public class StrategyHotSwapIT extends PyhostTestSupport {
@@ -56,26 +57,40 @@ public class StrategyHotSwapIT extends PyhostTestSupport {
     static final String INTERRUPTED = "interrupted";
     static final String OWNGIL_BSN = StrategyBundles.symbolicNameForMode(ContextFactory.OWNGIL);
     /** What a call on an owngil context says once the strategy that made it left; group 1 is that strategy's bundle version. */
-    static final Pattern CLOSED_BY_LEAVING = Pattern.compile(
-            "context \\d+ \\(owngil\\) is closed: its strategy for mode 'owngil' \\(" + Pattern.quote(OWNGIL_BSN) + "/([^)]+)\\) left");
-    /** What {@code create} says when the strategy that was making the context left meanwhile; group 1 as above. */
-    static final Pattern CLOSED_AS_CREATED = Pattern.compile("context \\d+ \\(owngil\\) was closed as it was created: its strategy for mode "
-            + "'owngil' \\(" + Pattern.quote(OWNGIL_BSN) + "/([^)]+)\\) left");
+    static final Pattern CLOSED_BY_LEAVING = closedByLeaving(ContextFactory.OWNGIL);
 
+    /** The mode whose strategy bundle the test updates: owngil unless a test says otherwise ({@link #swap}). */
+    private String swapped;
     private Bundle owngil;
     private byte[] builtJar;
     private Version built;
+    private Pattern closedByLeaving;
+    private Pattern closedAsCreated;
     private RecordedLog log;
     private final List<Caller> callers = new ArrayList<>();
     private volatile boolean callersStop;
 
     @Before
     public void findOwngil() {
-        owngil = StrategyBundles.installed(bundleContext, OWNGIL_BSN);
-        builtJar = StrategyBundles.read(StrategyBundles.jarForMode(ContextFactory.OWNGIL));
-        built = StrategyBundles.version(builtJar);
-        assertEquals("the installed owngil bundle is the one in target/bundles", built, owngil.getVersion());
+        swap(ContextFactory.OWNGIL);
         log = RecordedLog.of("io.pyhost.core.PythonContextFactory");
+    }
+
+    /** Makes {@code mode}'s strategy bundle the one this test updates ({@code owngil} names it in the tests that predate issue 15). */
+    private void swap(String mode) {
+        swapped = mode;
+        owngil = StrategyBundles.installed(bundleContext, StrategyBundles.symbolicNameForMode(mode));
+        builtJar = StrategyBundles.read(StrategyBundles.jarForMode(mode));
+        built = StrategyBundles.version(builtJar);
+        assertEquals("the installed " + mode + " bundle is the one in target/bundles", built, owngil.getVersion());
+        closedByLeaving = closedByLeaving(mode);
+        closedAsCreated = Pattern.compile("context \\d+ \\(" + mode + "\\) was closed as it was created: its strategy for mode '" + mode
+                + "' \\(" + Pattern.quote(StrategyBundles.symbolicNameForMode(mode)) + "/([^)]+)\\) left");
+    }
+
+    private static Pattern closedByLeaving(String mode) {
+        return Pattern.compile("context \\d+ \\(" + mode + "\\) is closed: its strategy for mode '" + mode + "' \\("
+                + Pattern.quote(StrategyBundles.symbolicNameForMode(mode)) + "/([^)]+)\\) left");
     }
 
     @After
@@ -92,7 +107,8 @@ public class StrategyHotSwapIT extends PyhostTestSupport {
         }
         StrategyBundles.restoreAll(bundleContext);
         awaitCondition(() -> "every mode back after the test; modes: " + factory.modes(),
-                () -> factory.modes().containsAll(Set.of(ContextFactory.WORKER, ContextFactory.SUBINTERP, ContextFactory.OWNGIL)));
+                () -> factory.modes().containsAll(Set.of(ContextFactory.WORKER, ContextFactory.SUBINTERP, ContextFactory.OWNGIL,
+                        ContextFactory.PROCESS)));
     }
 
     @Test
@@ -179,6 +195,36 @@ public class StrategyHotSwapIT extends PyhostTestSupport {
      */
     @Test
     public void tenUpdatesInARowUnderFourCallingThreadsLoseNoCallAndLeaveNothingBehind() throws Exception {
+        tenUpdatesUnderFourCallingThreads();
+    }
+
+    /**
+     * The same for the process strategy bundle: a call in flight when its strategy leaves gets a
+     * result, {@code KeyboardInterrupt} or the closed context's {@link IllegalStateException}, never
+     * hangs; and once the strategy stopped no child process of this JVM is left.
+     */
+    @Test
+    public void tenUpdatesOfTheProcessBundleUnderFourCallingThreadsLoseNoCallAndLeaveNoChildProcess() throws Exception {
+        swap(ContextFactory.PROCESS);
+        tenUpdatesUnderFourCallingThreads();
+        owngil.stop();
+        try {
+            awaitCondition(() -> "no child process of this JVM once the process strategy stopped; alive: " + describe(liveDescendants()),
+                    () -> liveDescendants().isEmpty());
+        } finally {
+            owngil.start();
+        }
+    }
+
+    private static List<ProcessHandle> liveDescendants() {
+        return ProcessHandle.current().descendants().filter(ProcessHandle::isAlive).toList();
+    }
+
+    private static String describe(List<ProcessHandle> processes) {
+        return processes.stream().map(p -> p.pid() + " " + p.info().commandLine().orElse("?")).toList().toString();
+    }
+
+    private void tenUpdatesUnderFourCallingThreads() throws Exception {
         Set<String> interpThreadsBefore = threadsNamed(INTERP_THREADS);
         long interpretersBefore = liveInterpreters();
 
@@ -253,11 +299,11 @@ public class StrategyHotSwapIT extends PyhostTestSupport {
         for (Caller caller : callers) {
             PyContext last = caller.current;
             if (last != null) {
-                assertTrue("caller " + caller.index + "'s last context " + last + " is closed once owngil stopped", last.isClosed());
+                assertTrue("caller " + caller.index + "'s last context " + last + " is closed once " + swapped + " stopped", last.isClosed());
             }
         }
-        assertEquals("no owngil context open once owngil stopped: " + openContexts(), List.of(),
-                openContexts().stream().filter(c -> c.mode().equals(ContextFactory.OWNGIL)).toList());
+        assertEquals("no " + swapped + " context open once " + swapped + " stopped: " + openContexts(), List.of(),
+                openContexts().stream().filter(c -> c.mode().equals(swapped)).toList());
         owngil.start();
         awaitOwngilFrom(hotswap(UPDATES));
 
@@ -314,7 +360,7 @@ public class StrategyHotSwapIT extends PyhostTestSupport {
                         current = null;
                     }
                 } catch (IllegalStateException e) {
-                    Matcher m = CLOSED_BY_LEAVING.matcher(String.valueOf(e.getMessage()));
+                    Matcher m = closedByLeaving.matcher(String.valueOf(e.getMessage()));
                     if (m.matches()) {
                         closures.add(m.group(1));
                     } else {
@@ -339,7 +385,7 @@ public class StrategyHotSwapIT extends PyhostTestSupport {
         }
 
         private PyContext createOne() {
-            ContextOptions options = ContextOptions.mode(ContextFactory.OWNGIL).withPreload("TAG = " + pyString(tag));
+            ContextOptions options = ContextOptions.mode(swapped).withPreload("TAG = " + pyString(tag));
             try {
                 PyContext ctx = factory.create(holds ? options.withModeWait(WAIT) : options);
                 current = ctx;
@@ -348,15 +394,15 @@ public class StrategyHotSwapIT extends PyhostTestSupport {
                 return ctx;
             } catch (IllegalArgumentException e) {
                 String message = String.valueOf(e.getMessage());
-                if (!holds && message.startsWith("no strategy for mode 'owngil'; modes present: [")
-                        && !message.substring(message.indexOf('[')).contains(ContextFactory.OWNGIL)) {
+                if (!holds && message.startsWith("no strategy for mode '" + swapped + "'; modes present: [")
+                        && !message.substring(message.indexOf('[')).contains(swapped)) {
                     absent.incrementAndGet();
                     LockSupport.parkNanos(1_000_000); // back off while the bundle is between builds
                 } else {
                     unexpected(e.toString());
                 }
             } catch (IllegalStateException e) {
-                Matcher m = CLOSED_AS_CREATED.matcher(String.valueOf(e.getMessage()));
+                Matcher m = StrategyHotSwapIT.this.closedAsCreated.matcher(String.valueOf(e.getMessage()));
                 if (m.matches()) { // the update came while core was making it
                     closedAsCreated.incrementAndGet();
                     closures.add(m.group(1));
@@ -398,7 +444,7 @@ public class StrategyHotSwapIT extends PyhostTestSupport {
     }
 
     private void awaitProgress(List<Caller> callers, String when) {
-        awaitCondition(() -> "every caller to make a new owngil context and call it " + when + ": " + callers,
+        awaitCondition(() -> "every caller to make a new " + swapped + " context and call it " + when + ": " + callers,
                 () -> callers.stream().allMatch(Caller::madeProgress));
         for (Caller caller : callers) {
             caller.mark();
@@ -431,16 +477,16 @@ public class StrategyHotSwapIT extends PyhostTestSupport {
         assertEquals(version, bundle.getVersion());
     }
 
-    /** Waits until mode owngil is served by a strategy registered by the owngil bundle at {@code version}. */
+    /** Waits until the swapped mode (owngil unless {@link #swap}) is served by a strategy registered by its bundle at {@code version}. */
     private void awaitOwngilFrom(Version version) {
-        awaitCondition(() -> "mode owngil from " + OWNGIL_BSN + "/" + version + "; modes: " + factory.modes(),
-                () -> factory.modes().contains(ContextFactory.OWNGIL) && owngilStrategyVersions().equals(List.of(version)));
+        awaitCondition(() -> "mode " + swapped + " from " + owngil.getSymbolicName() + "/" + version + "; modes: " + factory.modes(),
+                () -> factory.modes().contains(swapped) && owngilStrategyVersions().equals(List.of(version)));
     }
 
     private List<Version> owngilStrategyVersions() {
         try {
             Collection<ServiceReference<InterpreterStrategy>> found = bundleContext.getServiceReferences(InterpreterStrategy.class,
-                    "(" + MODE_PROPERTY + "=" + ContextFactory.OWNGIL + ")");
+                    "(" + MODE_PROPERTY + "=" + swapped + ")");
             return found.stream().map(r -> r.getBundle().getVersion()).toList();
         } catch (org.osgi.framework.InvalidSyntaxException e) {
             throw new AssertionError(e);

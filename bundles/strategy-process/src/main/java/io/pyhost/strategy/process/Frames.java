@@ -35,6 +35,11 @@ final class Frames {
     /** Which sink a held output line is for. */
     static final Object OUT_SINK = "out", ERR_SINK = "err";
 
+    /** Why a {@code MemorySegment} argument is refused: a child has its own memory (DESIGN.md "Packages and buffers"). */
+    static final String SHARED_MEMORY_REFUSED = "mode 'process' cannot lend a MemorySegment to Python: the context runs in a child "
+            + "process, which cannot see this JVM's memory; pass its bytes (a byte[]) instead, or use an in-process mode "
+            + "(worker, subinterp, owngil) to share memory";
+
     static final int MAX_DEPTH = 100;
     private static final int HEADER = 4 + 1 + 8;
     private static final int MAX_FRAME = Integer.MAX_VALUE - 64;
@@ -112,6 +117,7 @@ final class Frames {
             case String s -> string(s, out);
             case Character c -> string(String.valueOf(c), out);
             case byte[] b -> out.put('B').putInt(b.length).put(b);
+            case java.lang.foreign.MemorySegment m -> throw new IllegalArgumentException(SHARED_MEMORY_REFUSED);
             case Map<?, ?> m -> {
                 path = enter(m, depth, path);
                 out.put('M').putInt(m.size());

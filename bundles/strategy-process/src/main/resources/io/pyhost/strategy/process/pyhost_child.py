@@ -440,14 +440,17 @@ class Server:
 
     def call(self, payload):
         (module, function, args, kwargs), _ = decode(payload)
+        head, _, rest = function.partition('.')  # a dotted function name walks attributes, as in core's helpers.resolve
         if module:
             import importlib
-            target = getattr(importlib.import_module(module), function)
+            target = getattr(importlib.import_module(module), head)
         else:
             try:
-                target = self.globals[function]
+                target = self.globals[head]
             except KeyError:
-                raise NameError("name '%s' is not defined" % function) from None
+                raise NameError("name '%s' is not defined" % head) from None
+        for part in rest.split('.') if rest else ():
+            target = getattr(target, part)
         return self._user(lambda: target(*(args or ()), **(kwargs or {})))
 
     def serve(self):
