@@ -31,6 +31,14 @@ final class Frames {
     static final byte START = 'S', FINISH = 'F', EVAL = 'V', EXEC = 'C', CALL = 'K';
     /** Kinds, child to JVM: a result, a Python exception, an unconvertible result, a stdout line, a stderr line. */
     static final byte RESULT = 'R', RAISED = 'X', UNCONVERTIBLE = 'A', OUT = 'O', ERR = 'E';
+    /**
+     * Async tasks: JVM to child, an async eval or call ({@code [task id, "V", expression]} or
+     * {@code [task id, "K", module, function, args, kwargs]}, answered {@code [false, value]} when its
+     * result is not awaitable, else {@code [true, null]} once it runs on the child's loop) and the
+     * cancel of a task (its id); child to JVM, a task's outcome ({@code seq} is the task's id, the
+     * value {@code ["R", value]}, {@code ["X", exception]} or {@code ["A", why unconvertible]}).
+     */
+    static final byte ASYNC = 'Y', CANCEL = 'Z', DONE = 'D';
 
     /** Which sink a held output line is for. */
     static final Object OUT_SINK = "out", ERR_SINK = "err";

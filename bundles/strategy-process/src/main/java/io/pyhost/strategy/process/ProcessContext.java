@@ -83,6 +83,9 @@ final class ProcessContext implements ProvidedContext {
     private volatile String killedBecause;                 // why pyhost killed the child, if it did
     private final AtomicBoolean released = new AtomicBoolean();
     private final AtomicLong calls = new AtomicLong();
+    /** Async tasks running on the child's asyncio loop, by id, until their DONE frame. */
+    private final Map<Long, CompletableFuture<Object>> tasks = new java.util.concurrent.ConcurrentHashMap<>();
+    private final AtomicLong nextTask = new AtomicLong(1);
     private volatile Instant created = Instant.now();
     private final ArrayDeque<String> stderrTail = new ArrayDeque<>(); // guarded by itself
     private final CompletableFuture<Void> readerDone = new CompletableFuture<>();
@@ -322,34 +325,102 @@ final class ProcessContext implements ProvidedContext {
     @Override
     public CompletableFuture<Object> evalAsync(String expression) {
         checkCode(expression, "expression");
-        return async(() -> send(Frames.EVAL, java.util.Arrays.asList(expression, null, true), request.callTimeout(), true));
+        return task(() -> java.util.Arrays.asList("V", expression));
     }
 
     @Override
     public CompletableFuture<Object> callAsync(String module, String function, List<?> args, Map<String, ?> kwargs) {
-        return async(() -> call(module, function, args, kwargs));
+        return task(() -> {
+            checkCode(function, "function");
+            if (module != null) {
+                checkCode(module, "module");
+            }
+            if (kwargs != null) {
+                checkedLocals(kwargs);
+            }
+            return java.util.Arrays.asList("K", module == null || module.isEmpty() ? null : module, function,
+                    args == null ? List.of() : args, kwargs == null ? Map.of() : kwargs);
+        });
     }
 
-    /** Runs on a virtual thread; cancelling the future interrupts the call. */
-    private CompletableFuture<Object> async(java.util.function.Supplier<Object> task) {
+    /**
+     * An async eval or call: sent as one call (bounded by the call timeout, serialized with the
+     * others); where its result is awaitable, the child runs it as a task on its asyncio loop (one
+     * thread of its own) and answers at once, so that tasks run concurrently, and a {@link Frames#DONE}
+     * frame completes the future later. Cancelling the future interrupts the call while it is sent,
+     * and cancels the task once it runs. Closing the context fails the tasks still running.
+     */
+    private CompletableFuture<Object> task(java.util.function.Supplier<List<Object>> what) {
+        long id = nextTask.getAndIncrement();
+        AtomicBoolean scheduled = new AtomicBoolean(); // the child runs it on its loop
         CompletableFuture<Object> future = new CompletableFuture<>() {
             @Override
             public boolean cancel(boolean mayInterruptIfRunning) {
                 boolean cancelled = super.cancel(mayInterruptIfRunning);
                 if (cancelled) {
-                    interrupt();
+                    if (scheduled.get()) {
+                        cancelTask(id);
+                    } else {
+                        interrupt();
+                    }
                 }
                 return cancelled;
             }
         };
         Thread.ofVirtual().name("pyhost-process-" + id() + "-async").start(() -> {
             try {
-                future.complete(task.get());
+                List<Object> payload = new ArrayList<>();
+                payload.add(id);
+                payload.addAll(what.get());
+                tasks.put(id, future); // before sending: the task's DONE may come before the answer to ASYNC
+                List<?> started = (List<?>) send(Frames.ASYNC, payload, request.callTimeout(), true);
+                if (Boolean.TRUE.equals(started.get(0))) {
+                    scheduled.set(true);
+                    if (future.isCancelled()) { // cancelled while it was being sent: interrupt() found no call to stop
+                        cancelTask(id);
+                    }
+                } else {
+                    tasks.remove(id);
+                    future.complete(started.get(1));
+                }
             } catch (Throwable t) {
+                tasks.remove(id);
                 future.completeExceptionally(t);
             }
         });
         return future;
+    }
+
+    /** Asks the child to cancel task {@code id} (on another thread: a call waits its turn). */
+    private void cancelTask(long id) {
+        tasks.remove(id);
+        Thread.ofVirtual().name("pyhost-process-" + id() + "-cancel").start(() -> {
+            try {
+                send(Frames.CANCEL, id, request.callTimeout(), false);
+            } catch (RuntimeException e) {
+                // closed meanwhile: its tasks ended with it
+            }
+        });
+    }
+
+    /** The reader thread: a task's outcome, completed on another thread (the future's callbacks must not hold up the reader). */
+    private void taskDone(Frames.Frame frame) {
+        CompletableFuture<Object> future = tasks.remove(frame.seq());
+        if (future == null) {
+            return; // cancelled
+        }
+        List<?> outcome = (List<?>) frame.value();
+        Thread.ofVirtual().name("pyhost-process-" + id() + "-done").start(() -> {
+            switch ((String) outcome.get(0)) {
+                case "R" -> future.complete(outcome.get(1));
+                case "A" -> future.completeExceptionally(new IllegalArgumentException(String.valueOf(outcome.get(1))));
+                default -> {
+                    List<?> described = (List<?>) outcome.get(1);
+                    future.completeExceptionally(new PyException((String) described.get(0), (String) described.get(1),
+                            (String) described.get(2), (String) described.get(3), PyException.Kind.GUEST));
+                }
+            }
+        });
     }
 
     @Override
@@ -567,6 +638,7 @@ final class ProcessContext implements ProvidedContext {
                 switch (frame.kind()) {
                     case Frames.OUT -> outputOrHold(Frames.OUT_SINK, Level.INFO, String.valueOf(frame.value()));
                     case Frames.ERR -> outputOrHold(Frames.ERR_SINK, Level.WARNING, String.valueOf(frame.value()));
+                    case Frames.DONE -> taskDone(frame);
                     default -> answer(frame);
                 }
             }
@@ -683,6 +755,12 @@ final class ProcessContext implements ProvidedContext {
         }
         if (running != null) {
             running.answer.completeExceptionally(closedException());
+        }
+        for (Long task : List.copyOf(tasks.keySet())) {
+            CompletableFuture<Object> future = tasks.remove(task);
+            if (future != null) {
+                future.completeExceptionally(closedException());
+            }
         }
         slot.release(Integer.MAX_VALUE / 2); // callers waiting for their turn see the closed context
         readerDone.complete(null);

@@ -374,6 +374,8 @@ class Server:
         self.globals = None
         self.finished = False
         self.code_cache = {}
+        self.loop = None
+        self.tasks = {}
 
     def start(self, seq, payload):
         """The shared preload (the application's own code): a warm pool's child stops here until it is given a context."""
@@ -440,6 +442,9 @@ class Server:
 
     def call(self, payload):
         (module, function, args, kwargs), _ = decode(payload)
+        return self._call(module, function, args, kwargs)
+
+    def _call(self, module, function, args, kwargs):
         head, _, rest = function.partition('.')  # a dotted function name walks attributes, as in core's helpers.resolve
         if module:
             import importlib
@@ -453,8 +458,58 @@ class Server:
             target = getattr(target, part)
         return self._user(lambda: target(*(args or ()), **(kwargs or {})))
 
+    def run_async(self, payload):
+        """An async eval or call: an awaitable result runs as a task on the loop thread, and its
+        outcome goes to the JVM as a 'D' frame with the task's id; anything else is answered now."""
+        (task_id, kind, *what), _ = decode(payload)
+        if kind == 'V':
+            code = self.compiled(what[0], 'eval')
+            result = self._user(lambda: eval(code, self.globals))
+        else:
+            result = self._call(*what)
+        import inspect
+        if not inspect.isawaitable(result):
+            return [False, result]
+        import asyncio
+
+        async def outcome():
+            return await result
+        future = asyncio.run_coroutine_threadsafe(outcome(), self._loop())
+        self.tasks[task_id] = future
+        future.add_done_callback(lambda f: self._task_done(task_id, f))
+        return [True, None]
+
+    def _loop(self):
+        """The context's asyncio loop, on a thread of its own (started at the first task)."""
+        if self.loop is None:
+            import asyncio
+            self.loop = asyncio.new_event_loop()
+            threading.Thread(target=self.loop.run_forever, name='pyhost-asyncio', daemon=True).start()
+        return self.loop
+
+    def _task_done(self, task_id, future):
+        self.tasks.pop(task_id, None)
+        if future.cancelled():
+            import asyncio
+            outcome = ['X', describe(asyncio.CancelledError())]
+        elif future.exception() is not None:
+            outcome = ['X', describe(future.exception())]
+        else:
+            outcome = ['R', future.result()]
+        try:
+            write_frame(self.chan_out, 'D', task_id, outcome)
+        except (ValueError, RecursionError, UnicodeError) as e:
+            write_frame(self.chan_out, 'D', task_id, ['A', str(e)])
+
+    def cancel(self, payload):
+        task_id, _ = decode(payload)
+        future = self.tasks.pop(task_id, None)
+        if future is not None:
+            future.cancel()  # the loop cancels the task: it sees CancelledError
+        return None
+
     def serve(self):
-        handlers = {'V': self.eval, 'C': self.exec, 'K': self.call}
+        handlers = {'V': self.eval, 'C': self.exec, 'K': self.call, 'Y': self.run_async, 'Z': self.cancel}
         while True:
             try:
                 kind, seq, payload = read_frame(self.chan_in)
