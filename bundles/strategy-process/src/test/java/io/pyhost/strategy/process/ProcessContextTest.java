@@ -43,6 +43,32 @@ public class ProcessContextTest {
     }
 
     @Test
+    public void asyncTasksRaiseConvertAndEndWithTheirContext() throws Exception {
+        ProcessContext ctx = Children.open();
+        try {
+            ctx.exec("import asyncio\n"
+                    + "async def fail():\n    raise ValueError('in a task')\n"
+                    + "async def odd():\n    return object()\n"
+                    + "async def wait():\n    await asyncio.Event().wait()\n");
+            PyException raised = (PyException) assertThrows(java.util.concurrent.ExecutionException.class,
+                    () -> ctx.callAsync(null, "fail", null, null).get(10, TimeUnit.SECONDS)).getCause();
+            assertEquals("ValueError", raised.pythonType());
+            assertEquals("in a task", raised.pythonMessage());
+            assertTrue("its str(): " + ctx.callAsync(null, "odd", null, null).get(10, TimeUnit.SECONDS),
+                    String.valueOf(ctx.callAsync(null, "odd", null, null).get(10, TimeUnit.SECONDS)).startsWith("<object object at"));
+            assertEquals("not awaitable: answered at once", 7L, ctx.evalAsync("3 + 4").get(10, TimeUnit.SECONDS));
+            CompletableFuture<Object> waiting = ctx.callAsync(null, "wait", null, null);
+            assertEquals(2L, ctx.eval("1 + 1")); // the task runs on the loop thread; the context still answers
+            assertFalse(waiting.isDone());
+            ctx.close();
+            Throwable ended = assertThrows(java.util.concurrent.ExecutionException.class, () -> waiting.get(10, TimeUnit.SECONDS)).getCause();
+            assertTrue(ended.toString(), ended instanceof IllegalStateException && ended.getMessage().contains("is closed: it was closed"));
+        } finally {
+            ctx.close();
+        }
+    }
+
+    @Test
     public void infoNamesTheChildsPidAndResidentMemory() throws Exception {
         try (ProcessContext ctx = Children.open()) {
             var before = ctx.info("s");
