@@ -61,7 +61,7 @@ public class StrategyHotSwapIT extends PyhostTestSupport {
 
     /** The mode whose strategy bundle the test updates: owngil unless a test says otherwise ({@link #swap}). */
     private String swapped;
-    private Bundle owngil;
+    private Bundle swappedBundle;
     private byte[] builtJar;
     private Version built;
     private Pattern closedByLeaving;
@@ -71,18 +71,18 @@ public class StrategyHotSwapIT extends PyhostTestSupport {
     private volatile boolean callersStop;
 
     @Before
-    public void findOwngil() {
+    public void findTheSwappedBundle() {
         swap(ContextFactory.OWNGIL);
         log = RecordedLog.of("io.pyhost.core.PythonContextFactory");
     }
 
-    /** Makes {@code mode}'s strategy bundle the one this test updates ({@code owngil} names it in the tests that predate issue 15). */
+    /** Makes {@code mode}'s strategy bundle the one this test updates . */
     private void swap(String mode) {
         swapped = mode;
-        owngil = StrategyBundles.installed(bundleContext, StrategyBundles.symbolicNameForMode(mode));
+        swappedBundle = StrategyBundles.installed(bundleContext, StrategyBundles.symbolicNameForMode(mode));
         builtJar = StrategyBundles.read(StrategyBundles.jarForMode(mode));
         built = StrategyBundles.version(builtJar);
-        assertEquals("the installed " + mode + " bundle is the one in target/bundles", built, owngil.getVersion());
+        assertEquals("the installed " + mode + " bundle is the one in target/bundles", built, swappedBundle.getVersion());
         closedByLeaving = closedByLeaving(mode);
         closedAsCreated = Pattern.compile("context \\d+ \\(" + mode + "\\) was closed as it was created: its strategy for mode '" + mode
                 + "' \\(" + Pattern.quote(StrategyBundles.symbolicNameForMode(mode)) + "/([^)]+)\\) left");
@@ -94,7 +94,7 @@ public class StrategyHotSwapIT extends PyhostTestSupport {
     }
 
     @After
-    public void putOwngilBack() throws Exception {
+    public void putStrategiesBack() throws Exception {
         if (log != null) {
             log.close();
         }
@@ -119,14 +119,14 @@ public class StrategyHotSwapIT extends PyhostTestSupport {
         for (PyContext ctx : List.of(worker, subinterp, fromBuilt)) {
             ctx.exec("MINE = " + pyString(ctx.mode()));
         }
-        long bundleId = owngil.getBundleId();
+        long bundleId = swappedBundle.getBundleId();
 
         Version first = hotswap(1);
-        update(owngil, first);
-        assertEquals("the same bundle, now at the new version", bundleId, owngil.getBundleId());
-        assertEquals(first, owngil.getVersion());
-        assertEquals(Bundle.ACTIVE, owngil.getState());
-        awaitOwngilFrom(first);
+        update(swappedBundle, first);
+        assertEquals("the same bundle, now at the new version", bundleId, swappedBundle.getBundleId());
+        assertEquals(first, swappedBundle.getVersion());
+        assertEquals(Bundle.ACTIVE, swappedBundle.getState());
+        awaitSwappedFrom(first);
 
         assertTrue(fromBuilt.isClosed());
         IllegalStateException error = assertThrows(IllegalStateException.class, () -> fromBuilt.eval("MINE"));
@@ -144,8 +144,8 @@ public class StrategyHotSwapIT extends PyhostTestSupport {
         assertEquals("first", fromFirst.eval("MINE"));
 
         Version second = hotswap(2);
-        update(owngil, second);
-        awaitOwngilFrom(second);
+        update(swappedBundle, second);
+        awaitSwappedFrom(second);
         // the message names the strategy that made the context: so it came from the first rebuild
         assertEquals("context " + fromFirst.id() + " (owngil) is closed: its strategy for mode 'owngil' (" + OWNGIL_BSN + "/" + first
                 + ") left", assertThrows(IllegalStateException.class, () -> fromFirst.eval("MINE")).getMessage());
@@ -169,7 +169,7 @@ public class StrategyHotSwapIT extends PyhostTestSupport {
         assertFalse("the endless call is running: " + running, running.isDone());
 
         long before = System.nanoTime();
-        update(owngil, hotswap(1));
+        update(swappedBundle, hotswap(1));
         long tookMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - before);
 
         Throwable ended = assertThrows(java.util.concurrent.ExecutionException.class,
@@ -207,12 +207,12 @@ public class StrategyHotSwapIT extends PyhostTestSupport {
     public void tenUpdatesOfTheProcessBundleUnderFourCallingThreadsLoseNoCallAndLeaveNoChildProcess() throws Exception {
         swap(ContextFactory.PROCESS);
         tenUpdatesUnderFourCallingThreads();
-        owngil.stop();
+        swappedBundle.stop();
         try {
             awaitCondition(() -> "no child process of this JVM once the process strategy stopped; alive: " + describe(liveDescendants()),
                     () -> liveDescendants().isEmpty());
         } finally {
-            owngil.start();
+            swappedBundle.start();
         }
     }
 
@@ -245,9 +245,9 @@ public class StrategyHotSwapIT extends PyhostTestSupport {
                 for (Caller caller : callers) {
                     caller.mark();
                 }
-                update(owngil, next);
-                assertEquals(next, owngil.getVersion());
-                awaitOwngilFrom(next);
+                update(swappedBundle, next);
+                assertEquals(next, swappedBundle.getVersion());
+                awaitSwappedFrom(next);
                 awaitProgress(callers, "after update " + n + " to " + next);
             }
         } finally {
@@ -295,7 +295,7 @@ public class StrategyHotSwapIT extends PyhostTestSupport {
                 callers.subList(0, CALLERS / 2).stream().mapToLong(c -> c.absent.get()).sum() > 0);
 
         // What the callers still hold must be closed when their strategy leaves: stop the bundle.
-        owngil.stop();
+        swappedBundle.stop();
         for (Caller caller : callers) {
             PyContext last = caller.current;
             if (last != null) {
@@ -304,8 +304,8 @@ public class StrategyHotSwapIT extends PyhostTestSupport {
         }
         assertEquals("no " + swapped + " context open once " + swapped + " stopped: " + openContexts(), List.of(),
                 openContexts().stream().filter(c -> c.mode().equals(swapped)).toList());
-        owngil.start();
-        awaitOwngilFrom(hotswap(UPDATES));
+        swappedBundle.start();
+        awaitSwappedFrom(hotswap(UPDATES));
 
         awaitCondition(() -> "the interpreter threads back to their baseline " + interpThreadsBefore + "; live: "
                 + threadsNamed(INTERP_THREADS), () -> threadsNamed(INTERP_THREADS).equals(interpThreadsBefore));
@@ -314,7 +314,7 @@ public class StrategyHotSwapIT extends PyhostTestSupport {
 
     // ------------------------------------------------------------------ callers
 
-    /** One thread that keeps creating owngil contexts and calling them. */
+    /** One thread that keeps creating contexts of the swapped mode and calling them. */
     private final class Caller {
         final int index;
         final boolean holds;
@@ -478,12 +478,12 @@ public class StrategyHotSwapIT extends PyhostTestSupport {
     }
 
     /** Waits until the swapped mode (owngil unless {@link #swap}) is served by a strategy registered by its bundle at {@code version}. */
-    private void awaitOwngilFrom(Version version) {
-        awaitCondition(() -> "mode " + swapped + " from " + owngil.getSymbolicName() + "/" + version + "; modes: " + factory.modes(),
-                () -> factory.modes().contains(swapped) && owngilStrategyVersions().equals(List.of(version)));
+    private void awaitSwappedFrom(Version version) {
+        awaitCondition(() -> "mode " + swapped + " from " + swappedBundle.getSymbolicName() + "/" + version + "; modes: " + factory.modes(),
+                () -> factory.modes().contains(swapped) && swappedStrategyVersions().equals(List.of(version)));
     }
 
-    private List<Version> owngilStrategyVersions() {
+    private List<Version> swappedStrategyVersions() {
         try {
             Collection<ServiceReference<InterpreterStrategy>> found = bundleContext.getServiceReferences(InterpreterStrategy.class,
                     "(" + MODE_PROPERTY + "=" + swapped + ")");
