@@ -42,7 +42,7 @@ public class CoreRestartIT extends PyhostTestSupport {
     static final String CORE_BSN = "io.pyhost.core";
     static final String INTERP_THREADS = "pyhost-interp-";
     static final int RESTARTS = 5;
-    static final Set<String> ALL_MODES = Set.of(ContextFactory.WORKER, ContextFactory.SUBINTERP, ContextFactory.OWNGIL);
+    static final Set<String> ALL_MODES = Set.of(ContextFactory.WORKER, ContextFactory.SUBINTERP, ContextFactory.OWNGIL, ContextFactory.PROCESS);
     /** DistributionCache.MARKER_FILE: written last when the embedded tree is unpacked. */
     static final String UNPACKED_MARKER = ".pyhost-unpacked";
 
@@ -86,6 +86,8 @@ public class CoreRestartIT extends PyhostTestSupport {
             assertAllClosedBecauseCoreStopped(when, open);
             awaitCondition(() -> when + "the closed contexts' interpreter threads to end; live: " + threadsNamed(INTERP_THREADS),
                     () -> threadsNamed(INTERP_THREADS).equals(interpThreadsBefore));
+            awaitCondition(() -> when + "the closed process contexts' children to end; live: " + ProcessModeIT.servers(),
+                    () -> ProcessModeIT.servers().isEmpty());
 
             bounded(when + "core.start()", core::start);
             rebind(when);

@@ -123,6 +123,10 @@ public class MisbehavingPythonIT extends PyhostTestSupport {
     @Test
     public void theSandboxRefusesProcessCreationWhereItIsOn() {
         forEachMode(mode -> {
+            if (mode.equals(ContextFactory.PROCESS)) {
+                assertTheKernelRefusesProcessCreation();
+                return;
+            }
             try (PyContext boxed = create(ContextOptions.mode(mode).withSandbox(true))) {
                 boxed.exec("import os, subprocess");
                 for (String code : List.of("os.system('true')", "os.posix_spawn('/bin/true', ['true'], {})",
@@ -151,6 +155,33 @@ public class MisbehavingPythonIT extends PyhostTestSupport {
         });
     }
 
+
+    /**
+     * Mode process sandboxes in the kernel (a seccomp filter in the child), not with the in-process
+     * audit hook: the refusal is the kernel's {@code EPERM}, so Python raises {@code PermissionError}
+     * (and {@code os.system}, whose C fork fails, returns status 127) where the in-process sandbox
+     * raises {@code RuntimeError("pyhost sandbox refuses ...")}; sandboxed by default, and off with
+     * {@code withSandbox(false)} as in the other modes.
+     */
+    private void assertTheKernelRefusesProcessCreation() {
+        for (ContextOptions options : List.of(ContextOptions.mode(ContextFactory.PROCESS).withSandbox(true),
+                ContextOptions.mode(ContextFactory.PROCESS))) {
+            try (PyContext boxed = create(options)) {
+                boxed.exec("import os, subprocess");
+                for (String code : List.of("os.posix_spawn('/bin/true', ['true'], {})", "subprocess.Popen(['/bin/true'])", "os.fork()",
+                        "os.execv('/bin/true', ['true'])", "os.spawnv(os.P_WAIT, '/bin/true', ['true'])")) {
+                    PyException e = assertThrows(options + ": " + code, PyException.class, () -> boxed.exec(code));
+                    assertEquals(options + ": " + code + ": " + e.pythonMessage(), "PermissionError", e.pythonType());
+                }
+                assertEquals(options + ": os.system's fork is refused", 127L << 8, boxed.eval("os.system('true')"));
+                assertEquals("the context keeps working", 2L, boxed.eval("1 + 1"));
+            }
+        }
+        try (PyContext open = create(ContextOptions.mode(ContextFactory.PROCESS).withSandbox(false))) {
+            assertEquals(0L, open.eval("__import__('os').system('true')"));
+            assertEquals(0L, open.eval("__import__('subprocess').call(['/bin/true'])"));
+        }
+    }
     @Test
     public void badInputGetsAnExactMessageAndChangesNothing() {
         forEachMode(mode -> {

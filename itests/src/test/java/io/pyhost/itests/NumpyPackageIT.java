@@ -8,6 +8,8 @@ import static org.junit.Assert.assertTrue;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 import org.junit.Assume;
@@ -123,10 +125,11 @@ public class NumpyPackageIT extends PyhostTestSupport {
 
     @Test
     public void importingNumpyInASubInterpreterRaisesAClearImportErrorAndTheContextSurvives() {
-        List<String> subModes = modes().stream().filter(m -> !m.equals(ContextFactory.WORKER)).toList();
+        // process contexts run their own CPython's main interpreter: numpy works there (numpyWorksInProcessContexts...)
+        List<String> subModes = modes().stream().filter(m -> !m.equals(ContextFactory.WORKER) && !m.equals(ContextFactory.PROCESS)).toList();
         Assume.assumeTrue("no sub-interpreter mode present: " + modes(), !subModes.isEmpty());
         forEachMode(mode -> {
-            if (mode.equals(ContextFactory.WORKER)) {
+            if (!subModes.contains(mode)) {
                 return;
             }
             PyContext ctx = create(mode);
@@ -142,6 +145,51 @@ public class NumpyPackageIT extends PyhostTestSupport {
         try (PyContext worker = factory.create(ContextFactory.WORKER)) {
             assertEquals(10L, worker.eval("int(__import__('numpy').arange(5).sum())"));
         }
+    }
+
+    /**
+     * Issue 15 item 6: numpy (with OpenBLAS, which the child finds as this JVM did) in process
+     * contexts, two of them at once. That they run in parallel is shown without timing: each
+     * child, halfway through its numpy work, leaves a mark and waits for the other's; run one
+     * after the other, the first would wait in vain.
+     */
+    @Test
+    public void numpyWorksInProcessContextsAndTwoOfThemRunItInParallel() throws Exception {
+        Path meeting = tempDir();
+        List<PyContext> contexts = List.of(create(ContextFactory.PROCESS), create(ContextFactory.PROCESS));
+        String work = """
+                import numpy as np, os, time
+                def work(me, other, meeting):
+                    a = np.linalg.solve(np.array([[3.0, 1.0], [1.0, 2.0]]), np.array([9.0, 8.0])).round(12).tolist()
+                    open(os.path.join(meeting, me), 'w').close()
+                    deadline = time.monotonic() + 30
+                    while not os.path.exists(os.path.join(meeting, other)):
+                        if time.monotonic() > deadline:
+                            return 'never met ' + other
+                        time.sleep(0.005)
+                    b = float((np.ones((200, 200)) @ np.ones((200, 200)))[0, 0])   # BLAS dgemm
+                    return [np.__version__, np.__file__, a, b, os.getpid()]
+                """;
+        for (PyContext ctx : contexts) {
+            ctx.exec(work);
+        }
+        List<CompletableFuture<Object>> results = List.of(
+                contexts.get(0).callAsync(null, "work", List.of("a", "b", meeting.toString()), null),
+                contexts.get(1).callAsync(null, "work", List.of("b", "a", meeting.toString()), null));
+        java.util.Set<Object> pids = new java.util.HashSet<>();
+        for (CompletableFuture<Object> result : results) {
+            Object value = result.get(WAIT.toSeconds(), TimeUnit.SECONDS);
+            assertTrue("the two children met halfway: " + value, value instanceof List);
+            List<?> got = (List<?>) value;
+            assertEquals("2.4.2", got.get(0));
+            assertTrue("numpy comes from the package bundle's directory " + numpyDir + ": " + got.get(1),
+                    ((String) got.get(1)).startsWith(numpyDir.toString()));
+            assertEquals(List.of(2.0, 3.0), got.get(2));
+            assertEquals(200.0, got.get(3));
+            pids.add(got.get(4));
+        }
+        assertEquals("two children: " + pids, 2, pids.size());
+        assertTrue("not this JVM: " + pids, !pids.contains(ProcessHandle.current().pid()));
     }
 
     @Test

@@ -41,11 +41,6 @@ import io.pyhost.api.PyException;
 public class ProcessModeIT extends PyhostTestSupport {
     private static final String PROCESS = ContextFactory.PROCESS;
 
-    @Override
-    protected List<String> moreBundles() {
-        return List.of("pyhost-strategy-process");
-    }
-
     @Test
     public void theModeIsPresentAndServesTheContract() {
         assertTrue(factory.modes().toString(), factory.modes().contains(PROCESS));
@@ -150,7 +145,7 @@ public class ProcessModeIT extends PyhostTestSupport {
     }
 
     /** Children of this JVM running the process mode's server (a pooled child belongs to no context). */
-    private static List<ProcessHandle> servers() {
+    static List<ProcessHandle> servers() {
         return ProcessHandle.current().children().filter(p -> p.info().commandLine().orElse("").contains("pyhost_child")).toList();
     }
 
@@ -284,6 +279,42 @@ public class ProcessModeIT extends PyhostTestSupport {
                 assertEquals(1L, ctx.eval("1"));
             }
         });
+    }
+
+    /**
+     * DESIGN.md "Packages and buffers": a {@code MemorySegment} is lent to Python as a memoryview
+     * over the same memory, which a child process cannot see. Process mode refuses it, whether in
+     * args or locals, before anything is sent, and the context goes on.
+     */
+    @Test
+    public void aMemorySegmentIsRefusedNamingWhy() {
+        try (PyContext ctx = create(PROCESS); java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofConfined()) {
+            java.lang.foreign.MemorySegment segment = arena.allocate(16);
+            for (org.junit.function.ThrowingRunnable lend : List.<org.junit.function.ThrowingRunnable>of(
+                    () -> ctx.call("builtins", "len", List.of(segment), null),
+                    () -> ctx.eval("len(m)", Map.of("m", segment)),
+                    () -> ctx.call(null, "len", List.of(List.of(segment)), null))) {
+                IllegalArgumentException e = assertThrows(IllegalArgumentException.class, lend);
+                assertTrue(e.getMessage(), e.getMessage().startsWith("mode 'process' cannot lend a MemorySegment to Python: the context "
+                        + "runs in a child process, which cannot see this JVM's memory"));
+            }
+            assertEquals(2L, ctx.eval("1 + 1"));
+        }
+    }
+
+    /** The other way: a handle's {@code buffer()} would be the child's memory, which this JVM cannot map. */
+    @Test
+    public void aHandlesBufferIsRefusedNamingWhy() {
+        try (PyContext ctx = create(PROCESS)) {
+            UnsupportedOperationException e = assertThrows(UnsupportedOperationException.class, () -> {
+                try (io.pyhost.api.PyObject bytes = ctx.evalObject("bytearray(8)")) {
+                    bytes.buffer();
+                }
+            });
+            assertTrue("names the buffer and the process: " + e.getMessage(),
+                    e.getMessage().toLowerCase(java.util.Locale.ROOT).contains("buffer") && e.getMessage().contains("process"));
+            assertEquals(2L, ctx.eval("1 + 1"));
+        }
     }
 
     @Test

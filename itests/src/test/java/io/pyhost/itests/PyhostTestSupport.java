@@ -66,7 +66,8 @@ public abstract class PyhostTestSupport {
     static final List<String> STRATEGY_BUNDLES = List.of(
             "pyhost-strategy-worker",
             "pyhost-strategy-subinterp",
-            "pyhost-strategy-owngil");
+            "pyhost-strategy-owngil",
+            "pyhost-strategy-process");
 
     /** Everything else, in start order. */
     static final List<String> PLATFORM_BUNDLES = List.of(

@@ -445,7 +445,7 @@ public class PythonServiceRegistrationIT extends InteropTestSupport {
         } finally {
             StrategyBundles.restoreAll(bundleContext);
             awaitCondition(() -> "every mode back; modes: " + factory.modes(),
-                    () -> factory.modes().containsAll(List.of(ContextFactory.WORKER, ContextFactory.SUBINTERP, ContextFactory.OWNGIL)));
+                    () -> factory.modes().containsAll(List.of(ContextFactory.WORKER, ContextFactory.SUBINTERP, ContextFactory.OWNGIL, ContextFactory.PROCESS)));
         }
     }
 

@@ -583,6 +583,9 @@ public class ServiceInteropIT extends InteropTestSupport {
                 release.countDown();
                 threads.shutdownNow();
                 threads.awaitTermination(10, TimeUnit.SECONDS);
+                if (provider.getState() == Bundle.ACTIVE) {
+                    provider.stop(); // a mode that failed early must not leave its Blocker to the next mode's lookup
+                }
             }
         });
     }

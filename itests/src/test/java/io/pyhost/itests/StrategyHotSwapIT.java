@@ -44,6 +44,7 @@ import io.pyhost.spi.InterpreterStrategy;
  * version, leaves other modes' contexts alone, and new owngil contexts come from the new build;
  * no refresh of core, no restart. Ten updates in a row under four calling threads lose no call
  * to anything but the documented exceptions, hang nothing, and leave no interpreter or thread.
+ * Issue 15: the same ten updates of the process strategy bundle, which also leave no child process.
  */
 @RunWith(PaxExam.class)
 public class StrategyHotSwapIT extends PyhostTestSupport {
@@ -56,30 +57,44 @@ public class StrategyHotSwapIT extends PyhostTestSupport {
     static final String INTERRUPTED = "interrupted";
     static final String OWNGIL_BSN = StrategyBundles.symbolicNameForMode(ContextFactory.OWNGIL);
     /** What a call on an owngil context says once the strategy that made it left; group 1 is that strategy's bundle version. */
-    static final Pattern CLOSED_BY_LEAVING = Pattern.compile(
-            "context \\d+ \\(owngil\\) is closed: its strategy for mode 'owngil' \\(" + Pattern.quote(OWNGIL_BSN) + "/([^)]+)\\) left");
-    /** What {@code create} says when the strategy that was making the context left meanwhile; group 1 as above. */
-    static final Pattern CLOSED_AS_CREATED = Pattern.compile("context \\d+ \\(owngil\\) was closed as it was created: its strategy for mode "
-            + "'owngil' \\(" + Pattern.quote(OWNGIL_BSN) + "/([^)]+)\\) left");
+    static final Pattern CLOSED_BY_LEAVING = closedByLeaving(ContextFactory.OWNGIL);
 
-    private Bundle owngil;
+    /** The mode whose strategy bundle the test updates: owngil unless a test says otherwise ({@link #swap}). */
+    private String swapped;
+    private Bundle swappedBundle;
     private byte[] builtJar;
     private Version built;
+    private Pattern closedByLeaving;
+    private Pattern closedAsCreated;
     private RecordedLog log;
     private final List<Caller> callers = new ArrayList<>();
     private volatile boolean callersStop;
 
     @Before
-    public void findOwngil() {
-        owngil = StrategyBundles.installed(bundleContext, OWNGIL_BSN);
-        builtJar = StrategyBundles.read(StrategyBundles.jarForMode(ContextFactory.OWNGIL));
-        built = StrategyBundles.version(builtJar);
-        assertEquals("the installed owngil bundle is the one in target/bundles", built, owngil.getVersion());
+    public void findTheSwappedBundle() {
+        swap(ContextFactory.OWNGIL);
         log = RecordedLog.of("io.pyhost.core.PythonContextFactory");
     }
 
+    /** Makes {@code mode}'s strategy bundle the one this test updates . */
+    private void swap(String mode) {
+        swapped = mode;
+        swappedBundle = StrategyBundles.installed(bundleContext, StrategyBundles.symbolicNameForMode(mode));
+        builtJar = StrategyBundles.read(StrategyBundles.jarForMode(mode));
+        built = StrategyBundles.version(builtJar);
+        assertEquals("the installed " + mode + " bundle is the one in target/bundles", built, swappedBundle.getVersion());
+        closedByLeaving = closedByLeaving(mode);
+        closedAsCreated = Pattern.compile("context \\d+ \\(" + mode + "\\) was closed as it was created: its strategy for mode '" + mode
+                + "' \\(" + Pattern.quote(StrategyBundles.symbolicNameForMode(mode)) + "/([^)]+)\\) left");
+    }
+
+    private static Pattern closedByLeaving(String mode) {
+        return Pattern.compile("context \\d+ \\(" + mode + "\\) is closed: its strategy for mode '" + mode + "' \\("
+                + Pattern.quote(StrategyBundles.symbolicNameForMode(mode)) + "/([^)]+)\\) left");
+    }
+
     @After
-    public void putOwngilBack() throws Exception {
+    public void putStrategiesBack() throws Exception {
         if (log != null) {
             log.close();
         }
@@ -92,7 +107,8 @@ public class StrategyHotSwapIT extends PyhostTestSupport {
         }
         StrategyBundles.restoreAll(bundleContext);
         awaitCondition(() -> "every mode back after the test; modes: " + factory.modes(),
-                () -> factory.modes().containsAll(Set.of(ContextFactory.WORKER, ContextFactory.SUBINTERP, ContextFactory.OWNGIL)));
+                () -> factory.modes().containsAll(Set.of(ContextFactory.WORKER, ContextFactory.SUBINTERP, ContextFactory.OWNGIL,
+                        ContextFactory.PROCESS)));
     }
 
     @Test
@@ -103,14 +119,14 @@ public class StrategyHotSwapIT extends PyhostTestSupport {
         for (PyContext ctx : List.of(worker, subinterp, fromBuilt)) {
             ctx.exec("MINE = " + pyString(ctx.mode()));
         }
-        long bundleId = owngil.getBundleId();
+        long bundleId = swappedBundle.getBundleId();
 
         Version first = hotswap(1);
-        update(owngil, first);
-        assertEquals("the same bundle, now at the new version", bundleId, owngil.getBundleId());
-        assertEquals(first, owngil.getVersion());
-        assertEquals(Bundle.ACTIVE, owngil.getState());
-        awaitOwngilFrom(first);
+        update(swappedBundle, first);
+        assertEquals("the same bundle, now at the new version", bundleId, swappedBundle.getBundleId());
+        assertEquals(first, swappedBundle.getVersion());
+        assertEquals(Bundle.ACTIVE, swappedBundle.getState());
+        awaitSwappedFrom(first);
 
         assertTrue(fromBuilt.isClosed());
         IllegalStateException error = assertThrows(IllegalStateException.class, () -> fromBuilt.eval("MINE"));
@@ -128,8 +144,8 @@ public class StrategyHotSwapIT extends PyhostTestSupport {
         assertEquals("first", fromFirst.eval("MINE"));
 
         Version second = hotswap(2);
-        update(owngil, second);
-        awaitOwngilFrom(second);
+        update(swappedBundle, second);
+        awaitSwappedFrom(second);
         // the message names the strategy that made the context: so it came from the first rebuild
         assertEquals("context " + fromFirst.id() + " (owngil) is closed: its strategy for mode 'owngil' (" + OWNGIL_BSN + "/" + first
                 + ") left", assertThrows(IllegalStateException.class, () -> fromFirst.eval("MINE")).getMessage());
@@ -153,7 +169,7 @@ public class StrategyHotSwapIT extends PyhostTestSupport {
         assertFalse("the endless call is running: " + running, running.isDone());
 
         long before = System.nanoTime();
-        update(owngil, hotswap(1));
+        update(swappedBundle, hotswap(1));
         long tookMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - before);
 
         Throwable ended = assertThrows(java.util.concurrent.ExecutionException.class,
@@ -179,6 +195,36 @@ public class StrategyHotSwapIT extends PyhostTestSupport {
      */
     @Test
     public void tenUpdatesInARowUnderFourCallingThreadsLoseNoCallAndLeaveNothingBehind() throws Exception {
+        tenUpdatesUnderFourCallingThreads();
+    }
+
+    /**
+     * The same for the process strategy bundle: a call in flight when its strategy leaves gets a
+     * result, {@code KeyboardInterrupt} or the closed context's {@link IllegalStateException}, never
+     * hangs; and once the strategy stopped no child process of this JVM is left.
+     */
+    @Test
+    public void tenUpdatesOfTheProcessBundleUnderFourCallingThreadsLoseNoCallAndLeaveNoChildProcess() throws Exception {
+        swap(ContextFactory.PROCESS);
+        tenUpdatesUnderFourCallingThreads();
+        swappedBundle.stop();
+        try {
+            awaitCondition(() -> "no child process of this JVM once the process strategy stopped; alive: " + describe(liveDescendants()),
+                    () -> liveDescendants().isEmpty());
+        } finally {
+            swappedBundle.start();
+        }
+    }
+
+    private static List<ProcessHandle> liveDescendants() {
+        return ProcessHandle.current().descendants().filter(ProcessHandle::isAlive).toList();
+    }
+
+    private static String describe(List<ProcessHandle> processes) {
+        return processes.stream().map(p -> p.pid() + " " + p.info().commandLine().orElse("?")).toList().toString();
+    }
+
+    private void tenUpdatesUnderFourCallingThreads() throws Exception {
         Set<String> interpThreadsBefore = threadsNamed(INTERP_THREADS);
         long interpretersBefore = liveInterpreters();
 
@@ -199,9 +245,9 @@ public class StrategyHotSwapIT extends PyhostTestSupport {
                 for (Caller caller : callers) {
                     caller.mark();
                 }
-                update(owngil, next);
-                assertEquals(next, owngil.getVersion());
-                awaitOwngilFrom(next);
+                update(swappedBundle, next);
+                assertEquals(next, swappedBundle.getVersion());
+                awaitSwappedFrom(next);
                 awaitProgress(callers, "after update " + n + " to " + next);
             }
         } finally {
@@ -249,17 +295,17 @@ public class StrategyHotSwapIT extends PyhostTestSupport {
                 callers.subList(0, CALLERS / 2).stream().mapToLong(c -> c.absent.get()).sum() > 0);
 
         // What the callers still hold must be closed when their strategy leaves: stop the bundle.
-        owngil.stop();
+        swappedBundle.stop();
         for (Caller caller : callers) {
             PyContext last = caller.current;
             if (last != null) {
-                assertTrue("caller " + caller.index + "'s last context " + last + " is closed once owngil stopped", last.isClosed());
+                assertTrue("caller " + caller.index + "'s last context " + last + " is closed once " + swapped + " stopped", last.isClosed());
             }
         }
-        assertEquals("no owngil context open once owngil stopped: " + openContexts(), List.of(),
-                openContexts().stream().filter(c -> c.mode().equals(ContextFactory.OWNGIL)).toList());
-        owngil.start();
-        awaitOwngilFrom(hotswap(UPDATES));
+        assertEquals("no " + swapped + " context open once " + swapped + " stopped: " + openContexts(), List.of(),
+                openContexts().stream().filter(c -> c.mode().equals(swapped)).toList());
+        swappedBundle.start();
+        awaitSwappedFrom(hotswap(UPDATES));
 
         awaitCondition(() -> "the interpreter threads back to their baseline " + interpThreadsBefore + "; live: "
                 + threadsNamed(INTERP_THREADS), () -> threadsNamed(INTERP_THREADS).equals(interpThreadsBefore));
@@ -268,7 +314,7 @@ public class StrategyHotSwapIT extends PyhostTestSupport {
 
     // ------------------------------------------------------------------ callers
 
-    /** One thread that keeps creating owngil contexts and calling them. */
+    /** One thread that keeps creating contexts of the swapped mode and calling them. */
     private final class Caller {
         final int index;
         final boolean holds;
@@ -314,7 +360,7 @@ public class StrategyHotSwapIT extends PyhostTestSupport {
                         current = null;
                     }
                 } catch (IllegalStateException e) {
-                    Matcher m = CLOSED_BY_LEAVING.matcher(String.valueOf(e.getMessage()));
+                    Matcher m = closedByLeaving.matcher(String.valueOf(e.getMessage()));
                     if (m.matches()) {
                         closures.add(m.group(1));
                     } else {
@@ -339,7 +385,7 @@ public class StrategyHotSwapIT extends PyhostTestSupport {
         }
 
         private PyContext createOne() {
-            ContextOptions options = ContextOptions.mode(ContextFactory.OWNGIL).withPreload("TAG = " + pyString(tag));
+            ContextOptions options = ContextOptions.mode(swapped).withPreload("TAG = " + pyString(tag));
             try {
                 PyContext ctx = factory.create(holds ? options.withModeWait(WAIT) : options);
                 current = ctx;
@@ -348,15 +394,15 @@ public class StrategyHotSwapIT extends PyhostTestSupport {
                 return ctx;
             } catch (IllegalArgumentException e) {
                 String message = String.valueOf(e.getMessage());
-                if (!holds && message.startsWith("no strategy for mode 'owngil'; modes present: [")
-                        && !message.substring(message.indexOf('[')).contains(ContextFactory.OWNGIL)) {
+                if (!holds && message.startsWith("no strategy for mode '" + swapped + "'; modes present: [")
+                        && !message.substring(message.indexOf('[')).contains(swapped)) {
                     absent.incrementAndGet();
                     LockSupport.parkNanos(1_000_000); // back off while the bundle is between builds
                 } else {
                     unexpected(e.toString());
                 }
             } catch (IllegalStateException e) {
-                Matcher m = CLOSED_AS_CREATED.matcher(String.valueOf(e.getMessage()));
+                Matcher m = StrategyHotSwapIT.this.closedAsCreated.matcher(String.valueOf(e.getMessage()));
                 if (m.matches()) { // the update came while core was making it
                     closedAsCreated.incrementAndGet();
                     closures.add(m.group(1));
@@ -398,7 +444,7 @@ public class StrategyHotSwapIT extends PyhostTestSupport {
     }
 
     private void awaitProgress(List<Caller> callers, String when) {
-        awaitCondition(() -> "every caller to make a new owngil context and call it " + when + ": " + callers,
+        awaitCondition(() -> "every caller to make a new " + swapped + " context and call it " + when + ": " + callers,
                 () -> callers.stream().allMatch(Caller::madeProgress));
         for (Caller caller : callers) {
             caller.mark();
@@ -431,16 +477,16 @@ public class StrategyHotSwapIT extends PyhostTestSupport {
         assertEquals(version, bundle.getVersion());
     }
 
-    /** Waits until mode owngil is served by a strategy registered by the owngil bundle at {@code version}. */
-    private void awaitOwngilFrom(Version version) {
-        awaitCondition(() -> "mode owngil from " + OWNGIL_BSN + "/" + version + "; modes: " + factory.modes(),
-                () -> factory.modes().contains(ContextFactory.OWNGIL) && owngilStrategyVersions().equals(List.of(version)));
+    /** Waits until the swapped mode (owngil unless {@link #swap}) is served by a strategy registered by its bundle at {@code version}. */
+    private void awaitSwappedFrom(Version version) {
+        awaitCondition(() -> "mode " + swapped + " from " + swappedBundle.getSymbolicName() + "/" + version + "; modes: " + factory.modes(),
+                () -> factory.modes().contains(swapped) && swappedStrategyVersions().equals(List.of(version)));
     }
 
-    private List<Version> owngilStrategyVersions() {
+    private List<Version> swappedStrategyVersions() {
         try {
             Collection<ServiceReference<InterpreterStrategy>> found = bundleContext.getServiceReferences(InterpreterStrategy.class,
-                    "(" + MODE_PROPERTY + "=" + ContextFactory.OWNGIL + ")");
+                    "(" + MODE_PROPERTY + "=" + swapped + ")");
             return found.stream().map(r -> r.getBundle().getVersion()).toList();
         } catch (org.osgi.framework.InvalidSyntaxException e) {
             throw new AssertionError(e);

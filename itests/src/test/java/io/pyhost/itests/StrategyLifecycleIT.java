@@ -51,7 +51,7 @@ import io.pyhost.spi.SubInterpreterConfig;
 public class StrategyLifecycleIT extends PyhostTestSupport {
 
     static final String INTERP_THREADS = "pyhost-interp-";
-    static final Set<String> ALL_MODES = Set.of(ContextFactory.WORKER, ContextFactory.SUBINTERP, ContextFactory.OWNGIL);
+    static final Set<String> ALL_MODES = Set.of(ContextFactory.WORKER, ContextFactory.SUBINTERP, ContextFactory.OWNGIL, ContextFactory.PROCESS);
 
     private final List<ServiceRegistration<?>> registrations = new ArrayList<>();
     private final List<PyContext> toClose = new ArrayList<>();
@@ -74,7 +74,7 @@ public class StrategyLifecycleIT extends PyhostTestSupport {
     @Test
     public void modesTellTheTruthAsEachStrategyBundleStopsStartsUninstallsAndInstalls() throws Exception {
         assertEquals(ALL_MODES, factory.modes());
-        for (String mode : List.of(ContextFactory.WORKER, ContextFactory.SUBINTERP, ContextFactory.OWNGIL)) {
+        for (String mode : List.of(ContextFactory.WORKER, ContextFactory.SUBINTERP, ContextFactory.OWNGIL, ContextFactory.PROCESS)) {
             Set<String> others = new TreeSet<>(ALL_MODES);
             others.remove(mode);
             Bundle bundle = StrategyBundles.installed(bundleContext, StrategyBundles.symbolicNameForMode(mode));
@@ -119,10 +119,10 @@ public class StrategyLifecycleIT extends PyhostTestSupport {
             IllegalArgumentException error = assertThrows(IllegalArgumentException.class, () -> factory.create(options));
             long tookMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
             assertTrue("fails at once, not after a wait: took " + tookMillis + " ms", tookMillis < 1_000);
-            assertEquals("no strategy for mode 'owngil'; modes present: [subinterp, worker]", error.getMessage());
+            assertEquals("no strategy for mode 'owngil'; modes present: [process, subinterp, worker]", error.getMessage());
         }
         IllegalArgumentException unknown = assertThrows(IllegalArgumentException.class, () -> factory.create("no-such-mode"));
-        assertEquals("no strategy for mode 'no-such-mode'; modes present: [subinterp, worker]", unknown.getMessage());
+        assertEquals("no strategy for mode 'no-such-mode'; modes present: [process, subinterp, worker]", unknown.getMessage());
     }
 
     @Test
@@ -159,7 +159,7 @@ public class StrategyLifecycleIT extends PyhostTestSupport {
         long tookMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
         assertTrue("waited the 300 ms it was given: " + tookMillis + " ms", tookMillis >= 300);
         assertTrue("and not much longer: " + tookMillis + " ms", tookMillis < 5_000);
-        assertEquals("no strategy for mode 'owngil' appeared within 300 ms; modes present: [subinterp, worker]", error.getMessage());
+        assertEquals("no strategy for mode 'owngil' appeared within 300 ms; modes present: [process, subinterp, worker]", error.getMessage());
     }
 
     @Test
@@ -183,7 +183,7 @@ public class StrategyLifecycleIT extends PyhostTestSupport {
         assertEquals("call is refused the same way", error.getMessage(),
                 assertThrows(IllegalStateException.class, () -> closed.call("json", "dumps", List.of(1), null)).getMessage());
 
-        for (String mode : List.of(ContextFactory.WORKER, ContextFactory.OWNGIL)) {
+        for (String mode : List.of(ContextFactory.WORKER, ContextFactory.OWNGIL, ContextFactory.PROCESS)) {
             PyContext untouched = contexts.get(mode);
             assertFalse(mode + " context stays open", untouched.isClosed());
             assertEquals(mode, untouched.eval("MINE"));
@@ -214,6 +214,8 @@ public class StrategyLifecycleIT extends PyhostTestSupport {
         });
         awaitCondition(() -> "the closed contexts' interpreter threads to end; live: " + threadsNamed(INTERP_THREADS),
                 () -> threadsNamed(INTERP_THREADS).equals(interpThreadsBefore));
+        awaitCondition(() -> "the process contexts' children to end; live: " + ProcessModeIT.servers(),
+                () -> ProcessModeIT.servers().isEmpty());
         for (String mode : ALL_MODES) {
             IllegalArgumentException error = assertThrows(IllegalArgumentException.class, () -> factory.create(mode));
             assertEquals("no strategy for mode '" + mode + "'; modes present: none", error.getMessage());

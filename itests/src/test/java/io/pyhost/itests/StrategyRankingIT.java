@@ -76,7 +76,7 @@ public class StrategyRankingIT extends PyhostTestSupport {
         }
         StrategyBundles.restoreAll(bundleContext);
         awaitCondition(() -> "every mode back after the test; modes: " + factory.modes(),
-                () -> factory.modes().containsAll(Set.of(ContextFactory.WORKER, ContextFactory.SUBINTERP, ContextFactory.OWNGIL)));
+                () -> factory.modes().containsAll(Set.of(ContextFactory.WORKER, ContextFactory.SUBINTERP, ContextFactory.OWNGIL, ContextFactory.PROCESS)));
     }
 
     @Test
@@ -98,7 +98,7 @@ public class StrategyRankingIT extends PyhostTestSupport {
         PyContext takenToo = create(ContextFactory.WORKER);
         assertEquals(2, ranked.opened.get());
         assertEquals("the context made before keeps working", "before", before.eval("MINE"));
-        assertEquals(Set.of(ContextFactory.WORKER, ContextFactory.SUBINTERP, ContextFactory.OWNGIL), factory.modes());
+        assertEquals(Set.of(ContextFactory.WORKER, ContextFactory.SUBINTERP, ContextFactory.OWNGIL, ContextFactory.PROCESS), factory.modes());
 
         // the bundle's worker strategy leaves: only the context it made is closed
         workerBundle.stop();
@@ -186,7 +186,7 @@ public class StrategyRankingIT extends PyhostTestSupport {
         assertSame(thrown, warning.thrown());
 
         assertFalse("no context left behind", openContexts().stream().anyMatch(c -> c.mode().equals("misbehaving")));
-        for (String mode : List.of(ContextFactory.WORKER, ContextFactory.SUBINTERP, ContextFactory.OWNGIL)) {
+        for (String mode : List.of(ContextFactory.WORKER, ContextFactory.SUBINTERP, ContextFactory.OWNGIL, ContextFactory.PROCESS)) {
             try (PyContext ctx = create(mode)) {
                 assertEquals(mode + " still works", 2L, ctx.eval("1 + 1"));
             }

@@ -1,6 +1,7 @@
 package io.pyhost.itests;
 
 import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertNotEquals;
 import static org.junit.Assert.assertThrows;
 import static org.junit.Assert.assertTrue;
 
@@ -58,7 +59,13 @@ public class WheelPackageIT extends PluginTestSupport {
             assertEquals("[" + mode + "] pip's dist-info came along", "1.0.0",
                     ctx.eval("__import__('importlib.metadata').metadata.version('" + DISTRIBUTION + "')"));
             long interpreter = (Long) ctx.eval("__import__('" + PACKAGE + "').interpreter()");
-            assertEquals("[" + mode + "] imported in the context's own interpreter", mode.equals("worker"), interpreter == 0);
+            // a process context's interpreter is the main one of its own CPython, in its own process
+            boolean main = mode.equals("worker") || mode.equals("process");
+            assertEquals("[" + mode + "] imported in the context's own interpreter", main, interpreter == 0);
+            if (mode.equals("process")) {
+                assertNotEquals("[process] imported in the child, not in this JVM", ProcessHandle.current().pid(),
+                        ctx.eval("__import__('os').getpid()"));
+            }
             Path site = Path.of((String) ctx.eval("__import__('" + PACKAGE + "').__file__")).getParent().getParent();
             assertEquals("[" + mode + "] from the extracted Python-Path directory", List.of(site.toString()), preload.paths());
             assertTrue(site + " ends with python/site-packages", site.endsWith(Path.of("python", "site-packages")));

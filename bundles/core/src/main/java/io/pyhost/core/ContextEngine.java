@@ -212,8 +212,20 @@ public final class ContextEngine {
     /** A context made by the strategy itself ({@link io.pyhost.spi.ContextProvider}); core keeps the books. */
     private PyContext createProvided(String mode, io.pyhost.spi.ContextProvider provider, Object owner, ContextOptions options,
             PreloadSnapshot snapshot) {
-        io.pyhost.spi.ProvidedContext context = provided.create(mode, provider, owner, options, snapshot, pythonHome, pythonLibrary,
-                runtime.pythonVersion(), options.callTimeout() != null ? options.callTimeout() : defaultCallTimeout, closeTimeout);
+        long id = PythonContext.newId();
+        io.pyhost.spi.ProvidedContext context;
+        try {
+            context = provided.create(id, mode, provider, owner, options, snapshot, pythonHome, pythonLibrary,
+                    runtime.pythonVersion(), options.callTimeout() != null ? options.callTimeout() : defaultCallTimeout, closeTimeout);
+        } catch (RuntimeException e) {
+            String gone = closedBecause != null ? closedBecause : retired.get(owner);
+            if (gone == null) {
+                throw e;
+            }
+            // The strategy left (or core stopped) while it was making the context, which then failed for that reason (a
+            // process strategy's child ends with its spawner thread): the caller learns the reason, as below.
+            throw new IllegalStateException("context " + id + " (" + mode + ") was closed as it was created: " + gone, e);
+        }
         String gone = closedBecause != null ? closedBecause : retired.get(owner);
         if (gone != null) { // closeAll or closeOwnedBy ran while this context was being made
             context.close(gone);

@@ -20,8 +20,8 @@ import io.pyhost.spi.PythonVersion;
 final class ProvidedContexts {
     private final Map<ProvidedContext, Object> owners = new ConcurrentHashMap<>();
 
-    /** Opens a context with {@code provider}; the caller checks afterwards whether it was retired meanwhile. */
-    ProvidedContext create(String mode, ContextProvider provider, Object owner, ContextOptions options, PreloadSnapshot snapshot,
+    /** Opens context {@code id} with {@code provider}; the caller checks afterwards whether it was retired meanwhile. */
+    ProvidedContext create(long id, String mode, ContextProvider provider, Object owner, ContextOptions options, PreloadSnapshot snapshot,
             Path home, Path library, PythonVersion version, Duration callTimeout, Duration closeTimeout) {
         ProvidedContext[] made = new ProvidedContext[1];
         Runnable closed = () -> {
@@ -30,7 +30,7 @@ final class ProvidedContexts {
                 owners.remove(context);
             }
         };
-        ContextRequest request = request(PythonContext.newId(), mode, provider, options, snapshot, home, library, version, callTimeout,
+        ContextRequest request = request(id, mode, provider, options, snapshot, home, library, version, callTimeout,
                 closeTimeout, closed);
         ProvidedContext context = provider.openContext(request);
         if (context == null) {

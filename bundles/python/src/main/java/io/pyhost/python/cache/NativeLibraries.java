@@ -24,7 +24,25 @@ public final class NativeLibraries {
     private static final int RTLD_NOW = 0x2;
     private static final int RTLD_GLOBAL = 0x100;
 
+    /**
+     * The directories of the libraries loaded so far, in load order. Once per class loader, not once
+     * per process: a refreshed {@code io.pyhost.python} starts empty, and so do the bundles wired to
+     * it (a package bundle is refreshed with it and loads its libraries again).
+     */
+    private static final java.util.Set<Path> DIRECTORIES = new java.util.LinkedHashSet<>();
+
     private NativeLibraries() {
+    }
+
+    /**
+     * The directories of every library {@link #loadGlobally} loaded in this JVM, in load order: what a
+     * child process running the same Python needs on its {@code LD_LIBRARY_PATH} to find them by
+     * soname, as this process finds them already loaded (the {@code process} mode's children).
+     */
+    public static List<Path> loadedDirectories() {
+        synchronized (DIRECTORIES) {
+            return List.copyOf(DIRECTORIES);
+        }
     }
 
     /**
@@ -48,6 +66,11 @@ public final class NativeLibraries {
                     MemorySegment error = (MemorySegment) dlerror.invokeExact();
                     String why = error.address() == 0 ? "unknown error" : error.reinterpret(4096).getString(0);
                     throw new IllegalStateException("dlopen(" + library + ") failed: " + why);
+                }
+                if (library.getParent() != null) {
+                    synchronized (DIRECTORIES) {
+                        DIRECTORIES.add(library.toAbsolutePath().getParent());
+                    }
                 }
             } catch (RuntimeException e) {
                 throw e;

@@ -4,5 +4,5 @@
  * as {@code io.pyhost.package.numpy} share it.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.0.0")
+@org.osgi.annotation.versioning.Version("1.1.0")
 package io.pyhost.python.cache;

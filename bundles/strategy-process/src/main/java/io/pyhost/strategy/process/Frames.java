@@ -74,6 +74,11 @@ final class Frames {
     record Lent(long ref, String label, Collection<String> methods) {
     }
 
+    /** Why a {@code MemorySegment} argument is refused: a child has its own memory (DESIGN.md "Packages and buffers"). */
+    static final String SHARED_MEMORY_REFUSED = "mode 'process' cannot lend a MemorySegment to Python: the context runs in a child "
+            + "process, which cannot see this JVM's memory; pass its bytes (a byte[]) instead, or use an in-process mode "
+            + "(worker, subinterp, owngil) to share memory";
+
     /** Which sink a held output line is for. */
     static final Object OUT_SINK = "out", ERR_SINK = "err";
 
@@ -231,8 +236,7 @@ final class Frames {
                 path.remove(c);
             }
             case io.pyhost.api.PyObject handle when out.refs != null -> out.put('H').putLong(out.refs.handleId(handle));
-            case java.lang.foreign.MemorySegment segment -> throw new IllegalArgumentException("a MemorySegment cannot reach Python in "
-                    + "mode 'process': its memory is in the JVM and the context's Python in a child process (use an in-process mode)");
+            case java.lang.foreign.MemorySegment segment -> throw new IllegalArgumentException(SHARED_MEMORY_REFUSED);
             default -> {
                 if (!v.getClass().isArray()) {
                     if (out.refs == null) {

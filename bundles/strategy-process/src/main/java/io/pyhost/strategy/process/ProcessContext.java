@@ -62,6 +62,8 @@ final class ProcessContext implements ProvidedContext, Frames.Refs {
     static final Duration KILL_GRACE = Duration.ofSeconds(1);
     /** How often an interrupt is repeated while its call runs (one SIGINT may land before the call starts, or be caught). */
     static final Duration INTERRUPT_REPEAT = Duration.ofMillis(100);
+    /** What a child's start and finish may take beyond the call timeout ({@link #startBound}). */
+    static final Duration START_ALLOWANCE = Duration.ofSeconds(10);
     /** The open-file limit of a sandboxed child. */
     static final int SANDBOX_OPEN_FILES = 256;
 
@@ -186,7 +188,7 @@ final class ProcessContext implements ProvidedContext, Frames.Refs {
     /** The context's own part: limits, sandbox, {@code ContextOptions.preload}. On failure the child is ended. */
     private void finish() {
         try {
-            send(Frames.FINISH, finishConfig(), request.callTimeout(), false);
+            send(Frames.FINISH, finishConfig(), startBound(request), false);
         } catch (RuntimeException e) {
             kill("its start failed");
             awaitEnd();
@@ -205,9 +207,7 @@ final class ProcessContext implements ProvidedContext, Frames.Refs {
         Map<String, String> env = builder.environment();
         env.clear(); // nothing of the JVM's environment reaches the child
         env.put("PYTHONHOME", request.pythonHome().toString());
-        if (request.pythonLibrary() != null && request.pythonLibrary().getParent() != null) {
-            env.put("LD_LIBRARY_PATH", request.pythonLibrary().getParent().toString());
-        }
+        env.put("LD_LIBRARY_PATH", libraryPath(request));
         env.put("PATH", "/usr/bin:/bin");
         env.put("LANG", "C.UTF-8");
         env.put("PYTHONUTF8", "1");
@@ -229,13 +229,36 @@ final class ProcessContext implements ProvidedContext, Frames.Refs {
         }
         context.startThreads();
         try {
-            context.send(Frames.START, context.startConfig(), request.callTimeout(), false);
+            context.send(Frames.START, context.startConfig(), startBound(request), false);
         } catch (RuntimeException e) {
             context.kill("its start failed");
             context.awaitEnd();
             throw e; // a PyException of the preload, or how the child died
         }
         return context;
+    }
+
+    /**
+     * The child's {@code LD_LIBRARY_PATH}: libpython's directory, then those of the libraries that
+     * package bundles loaded globally into this JVM ({@code NativeLibraries}): there an extension
+     * finds them already loaded (numpy's {@code libopenblas.so.0}), the child must find them by soname.
+     */
+    static String libraryPath(ContextRequest request) {
+        java.util.LinkedHashSet<String> dirs = new java.util.LinkedHashSet<>();
+        if (request.pythonLibrary() != null && request.pythonLibrary().getParent() != null) {
+            dirs.add(request.pythonLibrary().getParent().toString());
+        }
+        io.pyhost.python.cache.NativeLibraries.loadedDirectories().forEach(d -> dirs.add(d.toString()));
+        return String.join(":", dirs);
+    }
+
+    /**
+     * The bound of a child's start and finish: the call timeout, plus {@link #START_ALLOWANCE} for
+     * what is not a call (a CPython start, the sandbox's ctypes): a context with a 20 ms call timeout
+     * can be created, as in the in-process modes, while a preload that never returns still ends.
+     */
+    private static Duration startBound(ContextRequest request) {
+        return request.callTimeout() == null ? null : request.callTimeout().plus(START_ALLOWANCE);
     }
 
     private Map<String, Object> startConfig() {

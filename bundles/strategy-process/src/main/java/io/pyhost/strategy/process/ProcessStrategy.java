@@ -52,7 +52,11 @@ public final class ProcessStrategy implements ContextProvider {
             if (file == null) {
                 target.toFile().deleteOnExit();
             }
-            Files.write(target, source.readAllBytes());
+            // Written beside and moved over the old file in one step: a child of the build this one replaces (a bundle
+            // update keeps the data area) may be starting from it right now, and must not read it half written.
+            Path written = Files.createTempFile(target.toAbsolutePath().getParent(), "pyhost_child", ".tmp");
+            Files.write(written, source.readAllBytes());
+            Files.move(written, target, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
             this.server = target;
             this.pool = new ProcessPool(target, spawner);
         } catch (IOException e) {

@@ -757,14 +757,17 @@ class Server:
         return self._call(module, function, args, kwargs)
 
     def _call(self, module, function, args, kwargs):
+        head, _, rest = function.partition('.')  # a dotted function name walks attributes, as in core's helpers.resolve
         if module:
             import importlib
-            target = self._user(lambda: getattr(importlib.import_module(module), function))
+            target = self._user(lambda: getattr(importlib.import_module(module), head))
         else:
             try:
-                target = self.globals[function]
+                target = self.globals[head]
             except KeyError:
-                raise NameError("name '%s' is not defined" % function) from None
+                raise NameError("name '%s' is not defined" % head) from None
+        for part in rest.split('.') if rest else ():
+            target = self._user(lambda: getattr(target, part))
         return self._user(lambda: target(*(args or ()), **(kwargs or {})))
 
     def handle_op(self, payload):
