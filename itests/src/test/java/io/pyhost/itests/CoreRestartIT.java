@@ -280,6 +280,22 @@ public class CoreRestartIT extends PyhostTestSupport {
         assertEquals(when + "the embedded Python was not unpacked again", unpackedAt,
                 Files.getLastModifiedTime(home.resolve(UNPACKED_MARKER)));
 
+        // Python reaches Java again in every mode: a core started again without a refresh keeps its
+        // classes, and its upcall stub, retired at the stop, must be pointed at it again
+        java.util.Hashtable<String, Object> name = new java.util.Hashtable<>();
+        name.put(io.pyhost.api.PyFunction.NAME, "it.restart.echo");
+        var echo = bundleContext.registerService(io.pyhost.api.PyFunction.class, (args, kwargs) -> "back " + args.get(0), name);
+        try {
+            for (String mode : ALL_MODES) {
+                try (PyContext ctx = create(mode)) {
+                    assertEquals(when + mode + ": pyhost.call after the restart", "back " + mode,
+                            ctx.eval("__import__('pyhost').call('it.restart.echo', m)", java.util.Map.of("m", mode)));
+                }
+            }
+        } finally {
+            echo.unregister();
+        }
+
         SeedExamplesIT seed = new SeedExamplesIT();
         seed.setUpPyhost();
         try {

@@ -416,4 +416,26 @@ public class JepFidelityIT extends PyhostTestSupport {
             assertNull(two.getValue("getattr(__import__('sys'), 'jep_fidelity_marker', None)"));
         }
     }
+
+    /**
+     * The main interpreter outlives core: a jep module an earlier core's interpreters left in it
+     * (it calls that core's retired pyhost module) is replaced, not reused, after core restarts.
+     */
+    @Test
+    public void javaImportsWorkAfterCoreRestarts() throws Exception {
+        try (Interpreter before = new SharedInterpreter()) {
+            before.exec("from java.util import ArrayList");
+        }
+        Bundle core = java.util.stream.Stream.of(bundleContext.getBundles()).filter(b -> "io.pyhost.core".equals(b.getSymbolicName()))
+                .findFirst().orElseThrow();
+        core.stop();
+        core.start();
+        factory = service(io.pyhost.api.ContextFactory.class);
+        awaitCondition(() -> "the restarted core to bind worker; modes: " + factory.modes(),
+                () -> factory.modes().contains(io.pyhost.api.ContextFactory.WORKER));
+        try (Interpreter after = new SharedInterpreter()) {
+            after.exec("from java.util import ArrayList\nitems = ArrayList()\nitems.add('x')");
+            assertEquals(1L, after.getValue("items.size()"));
+        }
+    }
 }

@@ -68,6 +68,7 @@ public final class PythonContextFactory implements ContextFactory {
         this.bundleContext = bundleContext;
         io.pyhost.core.interop.PythonServices.shared().bind(bundleContext);
         io.pyhost.core.interop.PythonLog.bind(bundleContext);
+        io.pyhost.core.interop.PyhostModule.activate(); // a restart (no refresh): the stub was retired at the last stop
         this.runtime = PythonRuntime.start(distribution.home(), distribution.library());
         this.engine = new ContextEngine(runtime, preload, null);
         engine.setPythonInstallation(distribution.home(), distribution.library());

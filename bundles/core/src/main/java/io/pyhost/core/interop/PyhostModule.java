@@ -56,19 +56,31 @@ public final class PyhostModule {
     /** Hosts of registrations made on threads that run no context call (a sub-interpreter's Python threads). */
     private static final Map<PythonInterpreter, PythonHost> INTERPRETER_HOSTS = new ConcurrentHashMap<>();
 
+    /** What {@code _raw} calls while this core runs. */
+    private static final Upcall.Handler HANDLER = new Upcall.Handler() {
+        @Override
+        public Object handle(Upcall.Arguments arguments) {
+            return raw(arguments);
+        }
+
+        @Override
+        public Object failed(Throwable t) {
+            return PyhostModule.failed(t);
+        }
+    };
+
     static {
         Values.setForeign(JavaObjects.INSTANCE); // Java objects the value table does not convert become pyhost.JavaObject
-        Upcall.install(new Upcall.Handler() {
-            @Override
-            public Object handle(Upcall.Arguments arguments) {
-                return raw(arguments);
-            }
+        activate();
+    }
 
-            @Override
-            public Object failed(Throwable t) {
-                return PyhostModule.failed(t);
-            }
-        });
+    /**
+     * Points the upcall stub at this core ({@link #retire} points it away). Called at each start of
+     * core: a core stopped and started again without a refresh keeps its classes, so this class's
+     * static initializer does not run again.
+     */
+    public static void activate() {
+        Upcall.install(HANDLER);
     }
 
     private PyhostModule() {

@@ -47,13 +47,19 @@ public final class Session {
                 import sys, types
                 g = globals()
                 del g['__jep_boot__']
+                def current(m):
+                    # made from this source under this core's pyhost module: a jep module left in the main
+                    # interpreter by an earlier pyhost-jep or core (an update, a refresh) calls a retired core
+                    return (getattr(m, '_LAYOUT', None) == 1 and getattr(m, '_pyhost_jep_source', None) == source
+                            and getattr(m, 'pyhost', None) is sys.modules.get('pyhost'))
                 m = sys.modules.get('jep')
-                if m is None or getattr(m, '_LAYOUT', None) != 1:
+                if not current(m):
                     m = types.ModuleType('jep')
                     m.__file__ = '<pyhost-jep>'
                     exec(compile(source, '<pyhost-jep>', 'exec'), m.__dict__)
+                    m._pyhost_jep_source = source
                     other = sys.modules.get('jep')
-                    if getattr(other, '_LAYOUT', None) == 1:
+                    if current(other):
                         m = other  # another thread loaded it meanwhile
                     else:
                         sys.modules['jep'] = m

@@ -84,6 +84,32 @@ def _java(method, *args):
 
 # ---- Java objects and classes as Python sees them ----
 
+
+_NO_MEMBER = object()
+
+
+def _member(target, name, static):
+    """A Java object's (static: a Java class's) public method, as a Python callable, or its field's
+    value; _NO_MEMBER when it has neither."""
+    b = object.__getattribute__(target, '_jep_b')
+    h = object.__getattribute__(target, '_jep_h')
+    cls = object.__getattribute__(target, '_jep_cls')
+    methods, fields = b.members(h, cls, static)
+    if name in methods:
+        def java_method(*args, **kwargs):
+            if kwargs:
+                raise TypeError(f'{cls}.{name}(): Java methods take positional arguments only')
+            start = b.counter
+            try:
+                return b.dec(_java(h.call, name, [b.enc(a) for a in args]))
+            finally:
+                b.drop(start)
+        java_method.__name__ = java_method.__qualname__ = name
+        return java_method
+    if name in fields:
+        return b.dec(_java(h.get, name))
+    return _NO_MEMBER
+
 class _JavaObject:
     """A Java object: its public methods and fields by name."""
     __slots__ = ('_jep_h', '_jep_cls', '_jep_b', '__weakref__')
@@ -94,24 +120,10 @@ class _JavaObject:
         object.__setattr__(self, '_jep_b', b)
 
     def __getattr__(self, name):
-        b = object.__getattribute__(self, '_jep_b')
-        h = object.__getattribute__(self, '_jep_h')
-        cls = object.__getattribute__(self, '_jep_cls')
-        methods, fields = b.members(h, cls, False)
-        if name in methods:
-            def java_method(*args, **kwargs):
-                if kwargs:
-                    raise TypeError(f'{cls}.{name}(): Java methods take positional arguments only')
-                start = b.counter
-                try:
-                    return b.dec(_java(h.call, name, [b.enc(a) for a in args]))
-                finally:
-                    b.drop(start)
-            java_method.__name__ = java_method.__qualname__ = name
-            return java_method
-        if name in fields:
-            return b.dec(_java(h.get, name))
-        raise AttributeError(f"'{cls}' object has no attribute '{name}'")
+        member = _member(self, name, False)
+        if member is _NO_MEMBER:
+            raise AttributeError(f"'{object.__getattribute__(self, '_jep_cls')}' object has no attribute '{name}'")
+        return member
 
     def __setattr__(self, name, value):
         b = object.__getattribute__(self, '_jep_b')
@@ -243,24 +255,10 @@ class JavaClass:
             b.drop(start)
 
     def __getattr__(self, name):
-        b = object.__getattribute__(self, '_jep_b')
-        h = object.__getattribute__(self, '_jep_h')
-        cls = object.__getattribute__(self, '_jep_cls')
-        methods, fields = b.members(h, cls, True)
-        if name in methods:
-            def static_method(*args, **kwargs):
-                if kwargs:
-                    raise TypeError(f'{cls}.{name}(): Java methods take positional arguments only')
-                start = b.counter
-                try:
-                    return b.dec(_java(h.call, name, [b.enc(a) for a in args]))
-                finally:
-                    b.drop(start)
-            static_method.__name__ = static_method.__qualname__ = name
-            return static_method
-        if name in fields:
-            return b.dec(_java(h.get, name))
-        raise AttributeError(f"Java class '{cls}' has no public static member '{name}'")
+        member = _member(self, name, True)
+        if member is _NO_MEMBER:
+            raise AttributeError(f"Java class '{object.__getattribute__(self, '_jep_cls')}' has no public static member '{name}'")
+        return member
 
     def __setattr__(self, name, value):
         b = self._jep_b
@@ -331,10 +329,16 @@ class _JavaFinder:
 
 
 def _install_finder():
-    for f in sys.meta_path:
-        if getattr(f, '__name__', None) == '_JavaFinder' and getattr(f, '__module__', None) == __name__:
-            return
-    sys.meta_path.append(_JavaFinder)
+    """Ours, once: the finder of an earlier jep module (an earlier pyhost-jep or core: the main
+    interpreter outlives both) calls a retired pyhost module, so it is replaced."""
+    sys.meta_path[:] = [f for f in sys.meta_path
+                        if f is _JavaFinder or not (getattr(f, '__name__', None) == '_JavaFinder'
+                                                     and getattr(f, '__module__', None) == __name__)]
+    if _JavaFinder not in sys.meta_path:
+        sys.meta_path.append(_JavaFinder)
+    for name, module in list(sys.modules.items()):  # Java packages imported through such a finder go with it
+        if type(module).__name__ == '_JavaPackage' and type(module) is not _JavaPackage:
+            sys.modules.pop(name, None)
 
 
 # ---- jep's Python functions ----
