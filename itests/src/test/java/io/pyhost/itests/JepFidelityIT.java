@@ -418,24 +418,34 @@ public class JepFidelityIT extends PyhostTestSupport {
     }
 
     /**
-     * The main interpreter outlives core: a jep module an earlier core's interpreters left in it
-     * (it calls that core's retired pyhost module) is replaced, not reused, after core restarts.
+     * The main interpreter outlives core: what pyhost-jep left in it under an earlier core (its jep
+     * module, its finder on sys.meta_path) does not disturb imports after core is refreshed (a new
+     * class loader), and a new interpreter replaces it; an interpreter open across the refresh says
+     * it is closed.
      */
     @Test
-    public void javaImportsWorkAfterCoreRestarts() throws Exception {
-        try (Interpreter before = new SharedInterpreter()) {
-            before.exec("from java.util import ArrayList");
-        }
+    public void whatAnEarlierCoreLeftInTheMainInterpreterStaysInertAfterARefresh() throws Exception {
+        Interpreter left = new SharedInterpreter(); // open across the refresh: core closes its context
+        left.exec("from java.util import ArrayList");
         Bundle core = java.util.stream.Stream.of(bundleContext.getBundles()).filter(b -> "io.pyhost.core".equals(b.getSymbolicName()))
                 .findFirst().orElseThrow();
-        core.stop();
-        core.start();
+        var wiring = bundleContext.getBundle(0).adapt(org.osgi.framework.wiring.FrameworkWiring.class);
+        java.util.concurrent.CompletableFuture<org.osgi.framework.FrameworkEvent> refreshed = new java.util.concurrent.CompletableFuture<>();
+        wiring.refreshBundles(List.of(core), refreshed::complete);
+        assertEquals(org.osgi.framework.FrameworkEvent.PACKAGES_REFRESHED, refreshed.get(60, TimeUnit.SECONDS).getType());
         factory = service(io.pyhost.api.ContextFactory.class);
-        awaitCondition(() -> "the restarted core to bind worker; modes: " + factory.modes(),
+        awaitCondition(() -> "the refreshed core to bind worker; modes: " + factory.modes(),
                 () -> factory.modes().contains(io.pyhost.api.ContextFactory.WORKER));
+        try (io.pyhost.api.PyContext worker = create(io.pyhost.api.ContextFactory.WORKER)) {
+            io.pyhost.api.PyException missing = assertThrows(io.pyhost.api.PyException.class, () -> worker.exec("import no_such_module_jep_it"));
+            assertEquals("ModuleNotFoundError", missing.pythonType());
+        }
         try (Interpreter after = new SharedInterpreter()) {
             after.exec("from java.util import ArrayList\nitems = ArrayList()\nitems.add('x')");
             assertEquals(1L, after.getValue("items.size()"));
         }
+        JepException closed = assertThrows(JepException.class, () -> left.exec("1"));
+        assertTrue(closed.getMessage(), closed.getMessage().contains("closed"));
+        left.close();
     }
 }

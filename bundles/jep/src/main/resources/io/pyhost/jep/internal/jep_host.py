@@ -311,6 +311,8 @@ class _JavaFinder:
 
     @classmethod
     def find_spec(cls, fullname, path=None, target=None):
+        if sys.modules.get('pyhost') is not pyhost:
+            return None  # left by a pyhost-jep or core that stopped (the main interpreter lives on): inert
         try:
             b = _bridge()
         except RuntimeError:
