@@ -54,12 +54,16 @@ public class ProcessModeBench {
 
     @State(Scope.Benchmark)
     public static class Channel {
+        /** {@code pyhost.process.spinMicros}: the child and the JVM's reader poll for the other side (50, the default) or block at once (0). */
+        @Param({"50", "0"})
+        public String spinMicros;
         ContextEngine engine;
         PyContext ctx;
         byte[] payload;
 
         @Setup(Level.Trial)
         public void open() {
+            System.setProperty("pyhost.process.spinMicros", spinMicros); // read as the context starts
             engine = engine();
             ctx = create(engine, strategy());
             ctx.exec("x = 1\ndef echo(b):\n    return b");
@@ -82,7 +86,7 @@ public class ProcessModeBench {
     @BenchmarkMode(Mode.AverageTime)
     @OutputTimeUnit(TimeUnit.MICROSECONDS)
     @Warmup(iterations = 3, time = 1)
-    @Measurement(iterations = 5, time = 1)
+    @Measurement(iterations = 10, time = 1)
     @OperationsPerInvocation(BATCH)
     public void evalCached(Channel c, Blackhole bh) {
         long sum = 0;

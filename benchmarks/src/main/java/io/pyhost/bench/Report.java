@@ -59,6 +59,7 @@ public final class Report {
         r.conversion();
         r.objectsAndBuffers();
         r.jep();
+        r.processChannel();
         r.floor();
         r.memory();
         r.coldStart();
@@ -494,6 +495,25 @@ public final class Report {
                     ratio(buffer, loop) + " (" + number(buffer) + " vs " + number(loop) + " ms)", buffer / loop <= 1.3));
         }
         table(List.of("goal", "target", "measured", "met"), rows);
+    }
+
+    /** ProcessModeBench (issue 15): the channel's goals, the child and its reader polling (spinMicros 50) or not (0). */
+    private void processChannel() {
+        if (!has("ProcessModeBench")) {
+            return;
+        }
+        line("#### Mode `process` (issue 15): the channel, medians");
+        line("");
+        List<List<String>> rows = new ArrayList<>();
+        for (String spin : List.of("50", "0")) {
+            double eval = median("ProcessModeBench.evalCached", "us", "spinMicros", spin);
+            double echo = median("ProcessModeBench.echoBytes10MB", "ms", "spinMicros", spin);
+            String when = "`-Dpyhost.process.spinMicros=" + spin + "`" + (spin.equals("50") ? " (default)" : "");
+            rows.add(goal("`eval(\"x + 1\")`, cached, " + when, "≤ 15 µs", number(eval) + " µs", eval <= 15));
+            double mbs = 20.0 * 1024 * 1024 / 1e6 / (echo / 1e3);
+            rows.add(goal("10 MB `bytes` echoed (20 MB moved), " + when, "≥ 500 MB/s", number(echo) + " ms = " + number(mbs) + " MB/s", mbs >= 500));
+        }
+        table(List.of("what", "goal", "measured", "met"), rows);
     }
 
     /** JepBench (issue 16): Jep's getValue beside pyhost's eval, worker. */

@@ -72,6 +72,17 @@ final class ProcessContext implements ProvidedContext, Frames.Refs {
     /** The context whose running request the current thread serves an upcall of: its requests re-enter. */
     private static final ThreadLocal<ProcessContext> REENTERING = new ThreadLocal<>();
     /**
+     * While a caller waits, the reader polls the pipe this long before it blocks in {@code read}: a
+     * blocked reader costs every answer a wake-up (about 13 µs on this project's 2-core machines),
+     * and most small answers come sooner. The child polls as long for the next request after each
+     * answer (pyhost_child.py; not under a CPU limit, which would be charged for it). The caller
+     * itself parks: two threads spinning beside the child would leave it no core. Read at each
+     * context's start; {@code -Dpyhost.process.spinMicros=0} never polls (one core, a crowded host).
+     */
+    static long spinMicros() {
+        return Math.clamp(Long.getLong("pyhost.process.spinMicros", 50), 0, 1000);
+    }
+    /**
      * glibc's malloc in the child: a value of a few MiB crosses in buffers of its size (the frame
      * read, the decoded value, the encoded answer), which by default are mmapped, or trimmed back to
      * the kernel once freed, and each page is faulted in again at the next call: a 10 MB echo took
@@ -134,6 +145,9 @@ final class ProcessContext implements ProvidedContext, Frames.Refs {
     private volatile String killedBecause;                 // why pyhost killed the child, if it did
     private final AtomicBoolean released = new AtomicBoolean();
     private final AtomicLong calls = new AtomicLong();
+    /** Callers waiting for an answer now: the reader polls for it before it blocks. */
+    private final java.util.concurrent.atomic.AtomicInteger waiting = new java.util.concurrent.atomic.AtomicInteger();
+    private final long spinNanos = TimeUnit.MICROSECONDS.toNanos(spinMicros());
     private volatile Instant created = Instant.now();
     private final ArrayDeque<String> stderrTail = new ArrayDeque<>(); // guarded by itself
     private final CompletableFuture<Void> readerDone = new CompletableFuture<>();
@@ -281,6 +295,7 @@ final class ProcessContext implements ProvidedContext, Frames.Refs {
         config.put("imports", request.imports());
         config.put("fragments", fragments);
         config.put("module", request.java() == null ? null : request.java().pyhostModule());
+        config.put("spin", spinNanos / 1e9);
         return config;
     }
 
@@ -790,8 +805,14 @@ final class ProcessContext implements ProvidedContext, Frames.Refs {
         }
         dropCollected();
         java.nio.ByteBuffer.wrap(frame, 5, 8).putLong(call.seq);
-        write(frame);
-        Frames.Frame answer = await(call, timeout, deadline);
+        Frames.Frame answer;
+        waiting.incrementAndGet();
+        try {
+            write(frame);
+            answer = await(call, timeout, deadline);
+        } finally {
+            waiting.decrementAndGet();
+        }
         return switch (answer.kind()) {
             case Frames.RESULT -> {
                 if (answer.value() instanceof Frames.Refused refused) {
@@ -862,6 +883,12 @@ final class ProcessContext implements ProvidedContext, Frames.Refs {
     private void readAnswers() {
         try {
             while (true) {
+                if (spinNanos > 0 && waiting.get() > 0) {
+                    long end = System.nanoTime() + spinNanos;
+                    while (fromChild.available() == 0 && System.nanoTime() - end < 0) {
+                        Thread.onSpinWait();
+                    }
+                }
                 Frames.Frame frame = Frames.read(fromChild, this);
                 if (frame.value() instanceof Frames.Refused refused && frame.kind() != Frames.UPCALL && frame.kind() != Frames.THREAD_UPCALL
                         && frame.kind() != Frames.TASK_DONE && frame.kind() != Frames.RESULT) {

@@ -19,6 +19,7 @@ import signal
 import struct
 import sys
 import threading
+import time
 import traceback
 
 MAX_DEPTH = 100
@@ -38,7 +39,7 @@ def _take_channel():
     fd 1 goes to stderr (which the JVM logs)."""
     for fd in (0, 1):
         _widen_pipe(fd)
-    chan_in = os.fdopen(os.dup(0), 'rb', buffering=1 << 16)
+    chan_in = _PipeIn(os.dup(0))
     chan_out = os.fdopen(os.dup(1), 'wb', buffering=1 << 16)
     devnull = os.open(os.devnull, os.O_RDONLY)
     os.dup2(devnull, 0)
@@ -57,6 +58,63 @@ def _widen_pipe(fd):
         pass
 
 
+# How long a thread waiting for a frame polls the pipe before it blocks in read: the JVM's next
+# request often comes within microseconds of an answer, and a sleeping child costs each call a
+# wake-up (about 13 us on this project's 2-core machines). Set by the start frame (the JVM's
+# pyhost.process.spinMicros); off under a CPU limit: polling is CPU time the context's own code
+# did not spend.
+_spin_seconds = 0
+
+
+class _PipeIn:
+    """The channel's input: read(n) gives n bytes (fewer only at its end), like a buffered file,
+    and polls the pipe for a while before it blocks (_spin_seconds)."""
+
+    def __init__(self, fd):
+        import select
+        self._fd = fd
+        self._poll = select.poll()
+        self._poll.register(fd, select.POLLIN)
+        self._buf = bytearray(1 << 16)
+        self._view = memoryview(self._buf)
+        self._start = 0
+        self._end = 0
+
+    def _fill(self, view):
+        if _spin_seconds and not self._poll.poll(0):
+            deadline = time.perf_counter() + _spin_seconds
+            while not self._poll.poll(0) and time.perf_counter() < deadline:
+                pass
+        return os.readv(self._fd, [view])
+
+    def read(self, n):
+        have = self._end - self._start
+        if have >= n:
+            data = bytes(self._view[self._start:self._start + n])
+            self._start += n
+            return data
+        out = bytearray(n)  # a MemoryError here comes before anything is consumed: read_frame skips the frame
+        view = memoryview(out)
+        view[:have] = self._view[self._start:self._end]
+        self._start = self._end = 0
+        got = have
+        while got < n:
+            if n - got >= len(self._buf):
+                k = self._fill(view[got:])  # straight into the result
+                if not k:
+                    break
+                got += k
+            else:
+                k = self._fill(self._view)
+                if not k:
+                    break
+                take = min(k, n - got)
+                view[got:got + take] = self._view[:take]
+                self._start, self._end = take, k
+                got += take
+        return out if got == n else bytes(out[:got])
+
+
 def _read_exact(stream, n):
     data = stream.read(n)
     if data is None or len(data) < n:
@@ -70,7 +128,7 @@ def read_frame(stream):
     length, kind, seq = _HEADER.unpack(_read_exact(stream, _HEADER.size))
     try:
         payload = _read_exact(stream, length - 9)
-    except MemoryError as e:  # BufferedReader allocates the whole result before it consumes anything
+    except MemoryError as e:  # _PipeIn allocates the whole result before it consumes anything
         left = length - 9
         while left:
             left -= len(_read_exact(stream, min(left, 1 << 16)))
@@ -301,7 +359,7 @@ def decode(data, pos=0):
     if tag == 0x57:  # W
         return data[pos:pos + n].decode('utf-16-le', 'surrogatepass'), pos + n
     if tag == 0x42:  # B
-        return bytes(data[pos:pos + n]), pos + n
+        return bytes(memoryview(data)[pos:pos + n]), pos + n
     if tag == 0x47:  # G
         return int.from_bytes(data[pos:pos + n], 'big', signed=True), pos + n
     if tag in (0x4C, 0x55, 0x45):  # L U E
@@ -673,7 +731,9 @@ class Server:
 
     def start(self, payload):
         """The shared preload (the application's own code): a warm pool's child stops here until it is given a context."""
+        global _spin_seconds
         config, _ = decode(payload)
+        _spin_seconds = config.get('spin') or 0
         source = config.get('module')
         if source:
             self.java = install_pyhost_module(self.channel, source)
@@ -687,7 +747,10 @@ class Server:
         if self.globals is None or self.finished:
             raise RuntimeError('finish out of order')
         self.finished = True
+        global _spin_seconds
         apply_limits(config.get('memory'), config.get('cpu'), config.get('open_files'))
+        if config.get('cpu') is not None:
+            _spin_seconds = 0
         if config.get('sandbox'):
             refuse_processes()
         preload = config.get('preload')

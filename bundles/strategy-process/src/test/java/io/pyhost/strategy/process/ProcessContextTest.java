@@ -227,6 +227,12 @@ public class ProcessContextTest {
     @Test
     public void cpuLimitEndsTheContext() {
         try (ProcessContext ctx = Children.open(ContextOptions.mode("process").withCpuLimit(Duration.ofSeconds(1)))) {
+            // the server's poll for the next request would be charged to the context's CPU time: it is off here
+            String spin = "__import__('sys').modules['__main__']._spin_seconds";
+            assertEquals(0L, ((Number) ctx.eval(spin)).longValue());
+            try (ProcessContext unlimited = Children.open()) {
+                assertTrue(((Number) unlimited.eval(spin)).doubleValue() > 0);
+            }
             long t0 = System.nanoTime();
             IllegalStateException e = assertThrows(IllegalStateException.class, () -> ctx.exec("while True: pass"));
             assertTrue(e.getMessage(), e.getMessage().contains("was killed by signal 24 (SIGXCPU): the CPU limit of 1000 ms was reached"));
