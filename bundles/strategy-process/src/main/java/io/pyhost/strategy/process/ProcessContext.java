@@ -87,7 +87,7 @@ final class ProcessContext implements ProvidedContext, Frames.Refs {
      * read, the decoded value, the encoded answer), which by default are mmapped, or trimmed back to
      * the kernel once freed, and each page is faulted in again at the next call: a 10 MB echo took
      * 88 ms, 10-24 ms of it in the child's page faults. Freed memory up to 64 MiB stays in the heap
-     * for the next call (measured: 16 ms), and only blocks above 32 MiB get an mmap of their own. The
+     * for the next call (measured: 13 ms), and only blocks above 32 MiB get an mmap of their own. The
      * memory limit is unaffected: it bounds the address space, kept or not.
      */
     private static final String MALLOC_TUNABLES = "glibc.malloc.trim_threshold=" + (64 << 20) + ":glibc.malloc.mmap_threshold=" + (32 << 20);
@@ -133,6 +133,9 @@ final class ProcessContext implements ProvidedContext, Frames.Refs {
     private final AtomicLong nextToken = new AtomicLong();
     /** Async tasks running on the child's asyncio loop, by task id; guarded by itself. */
     private final Map<Long, CompletableFuture<Object>> tasks = new java.util.HashMap<>();
+    /** Frames nobody waits for, written before the next frame ({@link #post}). */
+    private final java.util.Queue<byte[]> outbox = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    private final AtomicBoolean posting = new AtomicBoolean();
     /** Threads running the child's upcalls: interrupted with the call they serve (a service lookup waiting, say). */
     private final java.util.Set<Thread> upcalls = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private final Map<Long, Throwable> javaErrors = java.util.Collections.synchronizedMap(new LinkedHashMap<>() {
@@ -404,7 +407,7 @@ final class ProcessContext implements ProvidedContext, Frames.Refs {
     /** Java closed the handle {@code id}: the child drops its object when it next reads the channel. */
     void drop(long id) {
         if (closedBecause == null) {
-            write(Frames.frame(Frames.DROP, 0, List.of(id)));
+            post(Frames.frame(Frames.DROP, 0, List.of(id)));
         }
     }
 
@@ -443,7 +446,7 @@ final class ProcessContext implements ProvidedContext, Frames.Refs {
             }
         }
         if (ids != null && closedBecause == null) {
-            write(Frames.frame(Frames.DROP, 0, ids));
+            post(Frames.frame(Frames.DROP, 0, ids));
         }
     }
 
@@ -532,7 +535,7 @@ final class ProcessContext implements ProvidedContext, Frames.Refs {
                         tasks.remove(id);
                     }
                     if (id != 0 && closedBecause == null) {
-                        write(Frames.frame(Frames.CANCEL_TASK, id, null));
+                        post(Frames.frame(Frames.CANCEL_TASK, id, null));
                     } else if (id == 0 && sent.get() != null) {
                         interrupt(sent.get()); // not sent yet: the request thread sees the cancel and sends nothing
                     }
@@ -560,12 +563,8 @@ final class ProcessContext implements ProvidedContext, Frames.Refs {
                                     tasks.put(id, future);
                                 }
                             }
-                            if (orphan) { // not from the reader thread, which must never wait for the child
-                                Thread.ofVirtual().start(() -> {
-                                    if (closedBecause == null) {
-                                        write(Frames.frame(Frames.CANCEL_TASK, id, null));
-                                    }
-                                });
+                            if (orphan && closedBecause == null) { // posted: the reader thread must never wait for the child
+                                post(Frames.frame(Frames.CANCEL_TASK, id, null));
                             }
                         }
                     };
@@ -579,7 +578,7 @@ final class ProcessContext implements ProvidedContext, Frames.Refs {
                 }
                 long id = (Long) started.get(1);
                 if (future.isCancelled() && closedBecause == null) {
-                    write(Frames.frame(Frames.CANCEL_TASK, id, null));
+                    post(Frames.frame(Frames.CANCEL_TASK, id, null));
                 } else if (closedBecause != null && tasks.remove(id) != null) {
                     future.completeExceptionally(closedException());
                 }
@@ -674,11 +673,15 @@ final class ProcessContext implements ProvidedContext, Frames.Refs {
                 Signals.send(process, Signals.SIGINT); // the running call ends; its caller gets the closed context's message
             }
         }
-        try {
-            toChild.close(); // the child's read ends: it exits by itself
-        } catch (IOException e) {
-            // it is gone already
-        }
+        // the child's read ends and it exits by itself; closed off this thread, as a writer blocked on a
+        // full pipe (a child that reads nothing) holds the stream until the child is killed below
+        Thread.ofVirtual().name("pyhost-process-" + id() + "-eof").start(() -> {
+            try {
+                toChild.close();
+            } catch (IOException e) {
+                // it is gone already
+            }
+        });
         try {
             if (!process.waitFor(request.closeTimeout().toMillis(), TimeUnit.MILLISECONDS)) {
                 process.destroyForcibly();
@@ -825,11 +828,36 @@ final class ProcessContext implements ProvidedContext, Frames.Refs {
         };
     }
 
-    /** Writes one whole frame; a child that is gone is noticed by the reader, which closes the context. */
+    /**
+     * Queues a frame nobody waits for (a drop, a cancel): a virtual thread writes it, or the next
+     * {@link #write}, whichever comes first, so it always reaches the child before any later frame
+     * (a closed handle is freed before the next request runs). The child reads nothing while a call
+     * runs its code, and once its pipe is full a write blocks until it reads again, which a
+     * {@code PyObject.close()} or a {@code cancel} must never wait for.
+     */
+    private void post(byte[] frame) {
+        outbox.add(frame);
+        if (posting.compareAndSet(false, true)) {
+            Thread.ofVirtual().name("pyhost-process-" + id() + "-post").start(() -> {
+                posting.set(false); // before writing: a frame posted from now on starts another thread, or goes with this one
+                write(null);
+            });
+        }
+    }
+
+    /**
+     * Writes the posted frames, then {@code frame} (if not null), whole; a child that is gone is
+     * noticed by the reader, which closes the context.
+     */
     private void write(byte[] frame) {
         synchronized (writing) {
             try {
-                toChild.write(frame);
+                for (byte[] posted; (posted = outbox.poll()) != null; ) {
+                    toChild.write(posted);
+                }
+                if (frame != null) {
+                    toChild.write(frame);
+                }
                 toChild.flush();
             } catch (IOException e) {
                 // the child is gone: the reader closes the context with the reason and fails the calls

@@ -743,11 +743,11 @@ class Server:
 
     def finish(self, payload):
         """The context's own part, once: the limits, the sandbox, then ContextOptions.preload under them."""
+        global _spin_seconds
         config, _ = decode(payload)
         if self.globals is None or self.finished:
             raise RuntimeError('finish out of order')
         self.finished = True
-        global _spin_seconds
         apply_limits(config.get('memory'), config.get('cpu'), config.get('open_files'))
         if config.get('cpu') is not None:
             _spin_seconds = 0

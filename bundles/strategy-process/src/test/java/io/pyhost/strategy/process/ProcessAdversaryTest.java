@@ -346,4 +346,28 @@ public class ProcessAdversaryTest {
             assertEquals(2L, ctx.eval("1+1"));
         }
     }
+
+    @Test
+    public void closingHandlesWhileTheChildReadsNothingNeverBlocksAndCloseStaysBounded() throws Exception {
+        ProcessContext ctx = Children.open(ContextOptions.mode("process").withCallTimeout(Duration.ofSeconds(120)));
+        try {
+            // more handles than the child's 1 MiB pipe holds drop frames for (27 bytes each)
+            List<io.pyhost.api.PyObject> handles = new java.util.ArrayList<>();
+            for (int i = 0; i < 50_000; i++) {
+                handles.add(ctx.evalObject("object()"));
+            }
+            // Python that reads nothing from the channel and shrugs off every interrupt
+            CompletableFuture<Void> stubborn = CompletableFuture.runAsync(
+                    () -> ctx.exec("import time\nwhile True:\n    try:\n        time.sleep(60)\n    except KeyboardInterrupt:\n        pass"));
+            awaitBusy(ctx);
+            CompletableFuture.runAsync(() -> handles.forEach(io.pyhost.api.PyObject::close)).get(30, TimeUnit.SECONDS);
+            long t0 = System.nanoTime();
+            CompletableFuture.runAsync(ctx::close).get(30, TimeUnit.SECONDS); // close timeout 5 s, then the child is killed
+            assertTrue("close took " + (System.nanoTime() - t0) / 1_000_000 + " ms", System.nanoTime() - t0 < TimeUnit.SECONDS.toNanos(15));
+            Throwable ended = assertThrows(ExecutionException.class, () -> stubborn.get(10, TimeUnit.SECONDS)).getCause();
+            assertTrue(ended.toString(), ended instanceof IllegalStateException);
+        } finally {
+            ctx.close();
+        }
+    }
 }
