@@ -2,11 +2,9 @@ package io.pyhost.strategy.process;
 
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
-import java.io.BufferedReader;
 import java.io.DataInputStream;
 import java.io.EOFException;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
@@ -64,6 +62,13 @@ final class ProcessContext implements ProvidedContext, Frames.Refs {
     static final Duration INTERRUPT_REPEAT = Duration.ofMillis(100);
     /** What a child's start and finish may take beyond the call timeout ({@link #startBound}). */
     static final Duration START_ALLOWANCE = Duration.ofSeconds(10);
+    /**
+     * Requests up to this size are written by their caller. Between requests the child reads, and its
+     * pipe holds 1 MiB (64 KiB where the kernel refuses more): such a write blocks only behind that much
+     * unread data. A bigger one may fill the pipe and wait for the child, so it is written by a thread of
+     * its own while the caller keeps its deadline (about 10 µs more, next to the copying of 64 KiB).
+     */
+    static final int INLINE_WRITE = 64 << 10;
     /** The open-file limit of a sandboxed child. */
     static final int SANDBOX_OPEN_FILES = 256;
 
@@ -811,7 +816,15 @@ final class ProcessContext implements ProvidedContext, Frames.Refs {
         Frames.Frame answer;
         waiting.incrementAndGet();
         try {
-            write(frame);
+            if (frame.length <= INLINE_WRITE) {
+                write(frame);
+            } else {
+                // a blocking pipe write cannot be given a deadline: a child that reads nothing (its main thread
+                // held between requests: a signal handler, a __del__) held the caller in it past its timeout.
+                // Written by another thread, the caller waits for the answer within its timeout as for any
+                // call, and a child that does not read it is interrupted and then killed, which ends the write.
+                Thread.ofVirtual().name("pyhost-process-" + id() + "-request").start(() -> write(frame));
+            }
             answer = await(call, timeout, deadline);
         } finally {
             waiting.decrementAndGet();
@@ -1218,21 +1231,56 @@ final class ProcessContext implements ProvidedContext, Frames.Refs {
         }
     }
 
+    /** The longest line of the child's stderr that is logged and kept whole (in bytes); the rest of a longer one is counted, not kept. */
+    static final int MAX_STDERR_LINE = 8 << 10;
+
+    /**
+     * The child's stderr (C code's fd 1 and 2, Python's own errors), logged line by line and its last
+     * lines kept for the closed context's message. Lines are cut at {@link #MAX_STDERR_LINE}: a child
+     * writing hundreds of MiB without a newline would otherwise have this JVM build a string of that
+     * size (and keep five of them, and repeat them in every later exception), up to an
+     * {@code OutOfMemoryError} that ends this thread, after which nothing drains the pipe.
+     */
     private void drainStderr() {
-        try (BufferedReader lines = new BufferedReader(new InputStreamReader(process.getErrorStream(), StandardCharsets.UTF_8))) {
-            String line;
-            while ((line = lines.readLine()) != null) {
-                synchronized (stderrTail) {
-                    if (stderrTail.size() == 5) {
-                        stderrTail.removeFirst();
+        try (java.io.InputStream in = process.getErrorStream()) {
+            byte[] buffer = new byte[MAX_STDERR_LINE];
+            byte[] chunk = new byte[8192];
+            int length = 0;
+            long dropped = 0;
+            for (int n; (n = in.read(chunk)) > 0; ) {
+                for (int i = 0; i < n; i++) {
+                    byte b = chunk[i];
+                    if (b == '\n') {
+                        stderrLine(buffer, length, dropped);
+                        length = 0;
+                        dropped = 0;
+                    } else if (length < buffer.length) {
+                        buffer[length++] = b;
+                    } else {
+                        dropped++;
                     }
-                    stderrTail.addLast(line);
                 }
-                LOG.log(Level.WARNING, "pyhost: {0} wrote to its stderr: {1}", this, line);
+            }
+            if (length > 0 || dropped > 0) {
+                stderrLine(buffer, length, dropped);
             }
         } catch (IOException e) {
             // the child is gone
         }
+    }
+
+    private void stderrLine(byte[] bytes, int length, long dropped) {
+        String line = new String(bytes, 0, length, StandardCharsets.UTF_8);
+        if (dropped > 0) {
+            line += "... (" + dropped + " more bytes of this line dropped)";
+        }
+        synchronized (stderrTail) {
+            if (stderrTail.size() == 5) {
+                stderrTail.removeFirst();
+            }
+            stderrTail.addLast(line);
+        }
+        LOG.log(Level.WARNING, "pyhost: {0} wrote to its stderr: {1}", this, line);
     }
 
     /** Kills the child; the reader then closes the context saying {@code why}. */

@@ -137,9 +137,15 @@ def read_frame(stream):
 
 
 def write_frame(stream, kind, seq, value):
-    global _in_channel
+    """One frame; what encoding the value raises (user code: a __str__, a container's __iter__) comes
+    before anything is written, so the channel stays in step."""
     out = bytearray()
     encode(value, out)
+    _write_encoded(stream, kind, seq, out)
+
+
+def _write_encoded(stream, kind, seq, out):
+    global _in_channel
     main = threading.get_ident() == _MAIN
     if main:
         _in_channel += 1
@@ -151,6 +157,40 @@ def write_frame(stream, kind, seq, value):
     finally:
         if main:
             _in_channel -= 1
+
+
+def write_answer(stream, kind, seq, value, unconvertible, failed=None):
+    """The answer to a request or task. A value the table does not hold (ValueError, RecursionError,
+    UnicodeError) is answered by unconvertible(e); anything else encoding raises (user code: a __str__
+    or __iter__ that raises, a dict another thread changes) by failed(e), by default the call's
+    Python exception: the call fails, the context goes on (escaping, it ended the server)."""
+    out = bytearray()
+    try:
+        encode(value, out)
+    except (ValueError, RecursionError, UnicodeError) as e:
+        kind, value = unconvertible(e)
+        out = None
+    except BaseException as e:
+        kind, value = failed(e) if failed is not None else ('X', describe(e))
+        out = None
+    if out is None:
+        out = bytearray()
+        encode(value, out)
+    _write_encoded(stream, kind, seq, out)
+
+
+def _safe_str(e):
+    try:
+        return str(e)
+    except BaseException:
+        return '<unprintable %s>' % type(e).__name__
+
+
+def _flush_quietly(stream):
+    try:
+        stream.flush()
+    except BaseException:
+        pass
 
 
 def _take_deferred():
@@ -290,17 +330,27 @@ def encode(value, out, depth=0, path=None):
         if id(value) in path:
             raise ValueError('Python %s contains itself; a cycle cannot be converted' % type(value).__name__)
         path.add(id(value))
+        # the count is the items as iterated, written after them: len() of a subclass may lie, and a
+        # Python thread may change the container meanwhile; a count that disagrees with the items is a
+        # malformed frame, for which the JVM kills the child
         if isinstance(value, dict):
             out += b'M'
-            out += _U32.pack(len(value))
+            at = len(out)
+            out += b'\0\0\0\0'
+            n = 0
             for k, v in value.items():
                 encode(k, out, depth + 1, path)
                 encode(v, out, depth + 1, path)
+                n += 1
         else:
             out += b'L' if isinstance(value, list) else b'U' if isinstance(value, tuple) else b'E'
-            out += _U32.pack(len(value))
+            at = len(out)
+            out += b'\0\0\0\0'
+            n = 0
             for item in value:
                 encode(item, out, depth + 1, path)
+                n += 1
+        _U32.pack_into(out, at, n)
         path.discard(id(value))
     elif type(value) is AsHandle:
         hid = next(_handle_ids)
@@ -710,10 +760,8 @@ class Tasks:
         else:
             error = future.exception()
             outcome = [1, describe(error)] if error is not None else [0, future.result()]
-        try:
-            write_frame(self.chan_out, 'T', tid, outcome)
-        except (ValueError, RecursionError, UnicodeError) as e:
-            write_frame(self.chan_out, 'T', tid, [2, str(e)])
+        write_answer(self.chan_out, 'T', tid, outcome, lambda e: ('T', [2, _safe_str(e)]),
+                     lambda e: ('T', [1, describe(e)]))
 _failed_steps = {}   # iterator handle -> what its next step raised after the items already sent
 
 
@@ -920,12 +968,10 @@ class Server:
         except BaseException as e:  # SystemExit too: the context stays
             reply, value = 'X', describe(e)
         finally:
-            sys.stdout.flush()
-            sys.stderr.flush()
-        try:
-            write_frame(self.chan_out, reply, seq, value)
-        except (ValueError, RecursionError, UnicodeError) as e:  # the result cannot be converted: IllegalArgumentException
-            write_frame(self.chan_out, 'A', seq, str(e))
+            # user code may have replaced them (None, an object whose flush raises): never the server's failure
+            _flush_quietly(sys.stdout)
+            _flush_quietly(sys.stderr)
+        write_answer(self.chan_out, reply, seq, value, lambda e: ('A', _safe_str(e)))
         self.tasks.launch()
         if self.java is not None:
             self.java.release_java_objects()

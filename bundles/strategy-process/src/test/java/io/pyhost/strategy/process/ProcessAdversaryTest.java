@@ -42,6 +42,10 @@ public class ProcessAdversaryTest {
         }
     }
 
+    private static String head(String message) {
+        return message.length() <= 400 ? message : message.substring(0, 400) + "... (" + message.length() + " chars)";
+    }
+
     private static void awaitBusy(ProcessContext ctx) {
         await("the context runs a call", 10, () -> ctx.info("t").busy());
     }
@@ -368,6 +372,115 @@ public class ProcessAdversaryTest {
             assertTrue(ended.toString(), ended instanceof IllegalStateException);
         } finally {
             ctx.close();
+        }
+    }
+
+    @Test
+    public void aResultThatFailsToConvertFailsItsCallAndTheContextGoesOn() throws Exception {
+        try (ProcessContext ctx = Children.open(ContextOptions.mode("process").withCallTimeout(Duration.ofSeconds(10)))) {
+            ctx.exec("""
+                    class Liar(list):
+                        def __len__(self):
+                            return 0
+                    class NoStr:
+                        def __str__(self):
+                            raise RuntimeError('no str for you')
+                    class Grows(dict):
+                        def items(self):
+                            for k in list(dict.keys(self)):
+                                yield k, self[k]
+                            yield 'extra', 1
+                    async def later():
+                        return NoStr()
+                    """);
+            // a container whose len() lies, or that changes while it is encoded: the items as iterated
+            assertEquals(List.of(1L, 2L, 3L), ctx.eval("Liar([1, 2, 3])"));
+            assertEquals(Map.of("a", 1L, "extra", 1L), ctx.eval("Grows(a=1)"));
+            assertEquals(2L, ctx.eval("1+1"));
+            // str() of a value raises: the call fails with that exception
+            PyException e = assertThrows(PyException.class, () -> ctx.eval("NoStr()"));
+            assertEquals("RuntimeError", e.pythonType());
+            assertEquals(2L, ctx.eval("1+1"));
+            PyException nested = assertThrows(PyException.class, () -> ctx.eval("{'k': [NoStr()]}"));
+            assertEquals("RuntimeError", nested.pythonType());
+            Throwable async = assertThrows(ExecutionException.class, () -> ctx.callAsync(null, "later", null, null).get(10, TimeUnit.SECONDS))
+                    .getCause();
+            assertTrue(async.toString(), async instanceof PyException p && p.pythonType().equals("RuntimeError"));
+            assertEquals(2L, ctx.eval("1+1"));
+            assertTrue(!ctx.isClosed());
+        }
+    }
+
+    @Test
+    public void userCodeThatReplacesOrBreaksSysStdoutLeavesTheContextUsable() {
+        for (boolean withJava : new boolean[] {false, true}) {
+            try (ProcessContext ctx = withJava ? Children.open(ContextOptions.mode("process"), echoing()) : Children.open()) {
+                ctx.exec("import sys\nsys.stdout = None");
+                assertEquals(2L, ctx.eval("1+1"));
+                ctx.exec("""
+                        import sys
+                        class Broken:
+                            def write(self, s):
+                                raise OSError('disk full')
+                            def flush(self):
+                                raise OSError('disk full')
+                        sys.stdout = Broken()
+                        sys.stderr = Broken()
+                        """);
+                assertEquals(2L, ctx.eval("1+1"));
+                assertTrue(withJava + "", !ctx.isClosed());
+            }
+        }
+    }
+
+    @Test
+    public void aChildThatFloodsItsStderrWithoutNewlinesCostsTheJvmABoundedTail() {
+        ProcessContext ctx = Children.open(ContextOptions.mode("process").withCallTimeout(Duration.ofSeconds(30)));
+        try {
+            // 64 MiB in one line on fd 2, then the child dies: its last words name the end, a bounded part of them
+            assertThrows(IllegalStateException.class, () -> ctx.exec("""
+                    import os, time
+                    chunk = b'x' * (1 << 20)
+                    for _ in range(64):
+                        os.write(2, chunk)
+                    os.write(2, b'\\nlast words\\n')
+                    time.sleep(1)
+                    os._exit(3)
+                    """));
+            IllegalStateException closed = assertThrows(IllegalStateException.class, () -> ctx.eval("1"));
+            assertTrue(head(closed.getMessage()), closed.getMessage().contains("exited with status 3"));
+            assertTrue(head(closed.getMessage()), closed.getMessage().contains("more bytes of this line dropped) | last words"));
+            assertTrue("the closed message is " + closed.getMessage().length() + " chars", closed.getMessage().length() < 20_000);
+        } finally {
+            ctx.close();
+        }
+    }
+
+    @Test
+    public void aBigRequestToAChildThatReadsNothingReleasesItsCallerAtTheDeadline() throws Exception {
+        try (ProcessContext bystander = Children.open()) {
+            ProcessContext ctx = Children.open(ContextOptions.mode("process").withCallTimeout(Duration.ofSeconds(30)));
+            try {
+                // between requests the child's main thread is caught in a signal handler that sleeps: it reads nothing
+                ctx.exec("""
+                        import signal, threading, time, os
+                        signal.signal(signal.SIGUSR1, lambda *a: time.sleep(20))
+                        threading.Timer(0.2, lambda: os.kill(os.getpid(), signal.SIGUSR1)).start()
+                        """);
+                Thread.sleep(600);
+                long t0 = System.nanoTime();
+                RuntimeException e = assertThrows(RuntimeException.class,
+                        () -> ctx.eval("len(x)", Map.of("x", new byte[16 << 20]), Duration.ofMillis(500)));
+                long took = (System.nanoTime() - t0) / 1_000_000;
+                assertTrue(e.toString(), e instanceof PyException p && p.isTimeout());
+                assertTrue("released after " + took + " ms", took < 1500);
+                await("the context is closed (killed past the grace)", 10, ctx::isClosed);
+                assertEquals(2L, bystander.eval("1+1"));
+            } finally {
+                long t0 = System.nanoTime();
+                ctx.close();
+                assertTrue(System.nanoTime() - t0 < TimeUnit.SECONDS.toNanos(10));
+            }
         }
     }
 }
