@@ -151,6 +151,7 @@ final class ProcessContext implements ProvidedContext, Frames.Refs {
     });
     private volatile String closedBecause;
     private volatile String killedBecause;                 // why pyhost killed the child, if it did
+    private volatile boolean grouped;                      // the child leads a process group of its own (ended() kills the group)
     private final AtomicBoolean released = new AtomicBoolean();
     private final AtomicLong calls = new AtomicLong();
     /** Callers waiting for an answer now: the reader polls for it before it blocks. */
@@ -261,7 +262,8 @@ final class ProcessContext implements ProvidedContext, Frames.Refs {
         }
         context.startThreads();
         try {
-            context.send(Frames.START, context.startConfig(), startBound(request), false);
+            Object started = context.send(Frames.START, context.startConfig(), startBound(request), false);
+            context.grouped = started instanceof Map<?, ?> m && Boolean.TRUE.equals(m.get("group"));
         } catch (RuntimeException e) {
             context.kill("its start failed");
             context.awaitEnd();
@@ -1305,6 +1307,10 @@ final class ProcessContext implements ProvidedContext, Frames.Refs {
             Thread.currentThread().interrupt();
             process.destroyForcibly();
             exit = -1;
+        }
+        if (grouped) {
+            // what user code started (no sandbox) ends with the context: it would outlive it, and this JVM
+            Signals.sendGroup(process.pid(), Signals.SIGKILL);
         }
         String how = "its child process " + process.pid() + " " + Signals.describeExit(exit);
         if (killedBecause != null) {

@@ -8,7 +8,7 @@ import java.lang.invoke.MethodHandle;
 
 /** libc's {@code kill(2)}: Java's Process API sends only SIGTERM and SIGKILL, an interrupt needs SIGINT. */
 final class Signals {
-    static final int SIGINT = 2;
+    static final int SIGINT = 2, SIGKILL = 9;
 
     private static final MethodHandle KILL = Linker.nativeLinker().downcallHandle(
             Linker.nativeLinker().defaultLookup().find("kill").orElseThrow(), FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
@@ -25,6 +25,22 @@ final class Signals {
             return (int) KILL.invokeExact((int) process.pid(), signal) == 0;
         } catch (Throwable t) {
             throw new IllegalStateException("kill(" + process.pid() + ", " + signal + ") failed", t);
+        }
+    }
+
+    /**
+     * Sends {@code signal} to the process group {@code pgid} (what a child that leads its own group
+     * started). A group's id is not given to a new process while a member of the group lives, so this
+     * reaches the group's members or, once they are all gone, nothing (ESRCH).
+     */
+    static void sendGroup(long pgid, int signal) {
+        if (pgid <= 1) {
+            return;
+        }
+        try {
+            int ignored = (int) KILL.invokeExact((int) -pgid, signal);
+        } catch (Throwable t) {
+            throw new IllegalStateException("kill(-" + pgid + ", " + signal + ") failed", t);
         }
     }
 

@@ -787,7 +787,7 @@ class Server:
             self.java = install_pyhost_module(self.channel, source)
             self.java.server = self
         self.globals = self._user(lambda: build_preload(config['paths'], config['imports'], config['fragments']))
-        return {'pid': os.getpid()}
+        return {'pid': os.getpid(), 'group': os.getpgid(0) == os.getpid()}
 
     def finish(self, payload):
         """The context's own part, once: the limits, the sandbox, then ContextOptions.preload under them."""
@@ -996,6 +996,13 @@ class Server:
 def main():
     parent = int(sys.argv[1])
     watch_parent(parent)
+    # a process group of its own: processes user code starts (without the sandbox) are in it, and the
+    # JVM kills the group when this child ends, however it ends (they would outlive the context, and
+    # the JVM, holding its stderr open). Also keeps a terminal's Ctrl-C meant for the JVM away from it.
+    try:
+        os.setpgid(0, 0)
+    except OSError:
+        pass
     chan_in, chan_out = _take_channel()
     signal.signal(signal.SIGINT, _on_sigint)
     sys.stdout = _LineSink(chan_out, 'O', '<stdout>')  # until the pyhost module puts its own in

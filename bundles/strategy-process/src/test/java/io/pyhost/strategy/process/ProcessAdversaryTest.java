@@ -483,4 +483,54 @@ public class ProcessAdversaryTest {
             }
         }
     }
+
+    @Test
+    public void closeFromWithinAnUpcallIsBoundedAndEndsTheCall() throws Exception {
+        ProcessContext[] self = new ProcessContext[1];
+        FakeJava java = new FakeJava().with("closeme", (args, kwargs) -> {
+            self[0].close();
+            return "closed";
+        });
+        ProcessContext ctx = Children.open(ContextOptions.mode("process").withCallTimeout(Duration.ofSeconds(20)), java);
+        self[0] = ctx;
+        long pid = ctx.pid();
+        long t0 = System.nanoTime();
+        RuntimeException e = assertThrows(RuntimeException.class,
+                () -> ctx.exec("import pyhost\nwhile True:\n    try:\n        pyhost.call('closeme')\n    except BaseException:\n        pass"));
+        assertTrue(e.toString(), e instanceof IllegalStateException);
+        assertTrue("took " + (System.nanoTime() - t0) / 1_000_000 + " ms", System.nanoTime() - t0 < TimeUnit.SECONDS.toNanos(12));
+        await("the child is gone", 10, () -> ProcessHandle.of(pid).map(h -> !h.isAlive()).orElse(true));
+    }
+
+    @Test
+    public void signalsBlockedOrIgnoredByUserCodeStillKeepDeadlinesAndClose() throws Exception {
+        try (ProcessContext bystander = Children.open()) {
+            for (String code : List.of("import signal\nsignal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})\nwhile True: pass",
+                    "import signal\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\nsignal.signal(signal.SIGTERM, signal.SIG_IGN)\nwhile True: pass")) {
+                ProcessContext ctx = Children.open(ContextOptions.mode("process").withCallTimeout(Duration.ofMillis(300)));
+                long t0 = System.nanoTime();
+                PyException e = assertThrows(PyException.class, () -> ctx.exec(code));
+                assertTrue(e.isTimeout());
+                assertTrue(System.nanoTime() - t0 < TimeUnit.MILLISECONDS.toNanos(1500));
+                await(code + ": killed past the grace", 10, ctx::isClosed);
+                ctx.close();
+                assertEquals(2L, bystander.eval("1+1"));
+            }
+        }
+    }
+
+    @Test
+    public void aProcessStartedByUnsandboxedUserCodeEndsWithItsContext() throws Exception {
+        ProcessContext ctx = Children.open(ContextOptions.mode("process").withSandbox(false));
+        long grandchild;
+        try {
+            grandchild = (Long) ctx.eval("__import__('subprocess').Popen(['sleep', '60']).pid");
+            assertTrue(ProcessHandle.of(grandchild).map(ProcessHandle::isAlive).orElse(false));
+        } finally {
+            ctx.close();
+        }
+        await("the process the context started ends with it", 10, () -> ProcessHandle.of(grandchild).map(h -> !h.isAlive()).orElse(true));
+        await("no thread of the context is left", 10, () -> Thread.getAllStackTraces().keySet().stream()
+                .noneMatch(t -> t.getName().startsWith("pyhost-process-" + ctx.id() + "-")));
+    }
 }
