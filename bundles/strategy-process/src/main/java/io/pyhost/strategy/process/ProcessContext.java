@@ -778,6 +778,12 @@ final class ProcessContext implements ProvidedContext, Frames.Refs {
         if (closedBecause != null) {
             throw closedException();
         }
+        if (Thread.currentThread() == reader) {
+            // an output sink or a log handler, run by the reader as it reads the running call's output: the
+            // answer would be read by this very thread, after it returned (it hung until the call's timeout)
+            throw new IllegalStateException(this + ": its output sink or log handler runs on the thread that reads the "
+                    + "context's answers, so calling the context from there would deadlock; hand the work to another thread");
+        }
         boolean reentering = REENTERING.get() == this;
         long deadline = timeout == null ? 0 : System.nanoTime() + timeout.toNanos();
         try {
