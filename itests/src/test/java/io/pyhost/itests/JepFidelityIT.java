@@ -558,4 +558,72 @@ public class JepFidelityIT extends PyhostTestSupport {
         }
     }
 
+
+    /**
+     * Hostile: a Jep interpreter's Java import hook sits on the main interpreter's sys.meta_path,
+     * which plain pyhost worker contexts share. Their imports must stay Python's: no Java packages
+     * through the one open interpreter's class space, and a ClassEnquirer that throws never turns
+     * their ImportError into something else. The interpreter itself gets a clear error.
+     */
+    @Test
+    public void javaImportHookNeverReachesOtherContextsAndAThrowingEnquirerIsAnError() throws Exception {
+        jep.ClassEnquirer throwing = new jep.ClassEnquirer() {
+            @Override
+            public boolean isJavaPackage(String name) {
+                if (name.startsWith("java")) {
+                    return true;
+                }
+                throw new IllegalStateException("enquirer broke on " + name);
+            }
+
+            @Override
+            public String[] getClassNames(String pkgName) {
+                return new String[0];
+            }
+
+            @Override
+            public String[] getSubPackages(String pkgName) {
+                return new String[0];
+            }
+        };
+        try (Interpreter interp = new SubInterpreter(new JepConfig().setClassEnquirer(throwing));
+                Interpreter shared = new SharedInterpreter();
+                io.pyhost.api.PyContext plain = factory.create(io.pyhost.api.ContextFactory.WORKER)) {
+            assertEquals(3L, interp.getValue("__import__('java.util').util.ArrayList.__call__().size() + 3"));
+            JepException broke = assertThrows(JepException.class, () -> interp.exec("import no_such_module_qq"));
+            assertTrue(broke.getMessage(), broke.getMessage().contains("enquirer broke on no_such_module_qq"));
+            assertEquals(0L, shared.getValue("__import__('java.util').util.ArrayList().size()"));
+            // a plain worker context, beside an open SharedInterpreter: never its Java classes, its enquirer unasked
+            plain.exec("""
+                    import sys
+                    try:
+                        import java.util  # sys.modules is shared in worker mode: the package module may be there
+                        java.util.ArrayList
+                        got = 'reached ArrayList'
+                    except (ImportError, RuntimeError, AttributeError) as e:
+                        got = 'refused'
+                    try:
+                        import java.util.zip
+                        got2 = 'imported java.util.zip'
+                    except ImportError:
+                        got2 = 'ImportError'
+                    try:
+                        import no_such_module_qq
+                    except ImportError:
+                        got3 = 'ImportError'
+                    """);
+            assertEquals("refused", plain.eval("got"));
+            assertEquals("ImportError", plain.eval("got2"));
+            assertEquals("ImportError", plain.eval("got3"));
+            // a module's function (no Jep frame) called through a PyCallable, two SharedInterpreters open: its own
+            try (Interpreter second = new SharedInterpreter()) {
+                shared.exec("import sys, types\nm = types.ModuleType('jadv_mod')\n"
+                        + "exec('def f():\\n    from java.util import ArrayList\\n    return ArrayList().size() + 5', m.__dict__)\n"
+                        + "sys.modules['jadv_mod'] = m");
+                assertEquals(5L, shared.getValue("sys.modules['jadv_mod'].f", PyCallable.class).call());
+                assertEquals(5L, second.getValue("__import__('jadv_mod').f", PyCallable.class).call());
+            }
+        }
+    }
+
 }
