@@ -32,7 +32,18 @@ abstract class AbstractNDArray<T> {
             if (d < 0) {
                 throw new IllegalArgumentException("array dimensions must not be negative: " + java.util.Arrays.toString(dimensions));
             }
-            product *= d;
+        }
+        for (int d : dimensions) {
+            if (d == 0) {
+                product = 0;
+                break;
+            }
+            try {
+                product = Math.multiplyExact(product, d); // a plain *= wraps: four dimensions of 65536 made 0, "an empty array"
+            } catch (ArithmeticException e) {
+                throw new IllegalArgumentException("dimensions " + java.util.Arrays.toString(dimensions) + " hold more elements than "
+                        + "any array can, but the data has " + getLength(data));
+            }
         }
         if (product != length) {
             throw new IllegalArgumentException("dimensions " + java.util.Arrays.toString(dimensions) + " hold " + product

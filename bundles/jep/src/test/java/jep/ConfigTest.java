@@ -55,6 +55,11 @@ public class ConfigTest {
         assertThrows(IllegalArgumentException.class, () -> new NDArray<>(new float[15][], 15, 20));
         assertThrows(IllegalArgumentException.class, () -> new NDArray<>("not an array"));
         assertThrows(IllegalArgumentException.class, () -> new NDArray<>(new char[2]));
+        // dimensions whose product overflows a long (2^64 wraps to 0) never pass as an empty array's
+        IllegalArgumentException huge = assertThrows(IllegalArgumentException.class, () -> new NDArray<>(new int[0], 65536, 65536, 65536, 65536));
+        assertTrue(huge.getMessage(), huge.getMessage().contains("[65536, 65536, 65536, 65536]"));
+        assertThrows(IllegalArgumentException.class, () -> new DirectNDArray<>(ByteBuffer.allocateDirect(0), 65536, 65536, 65536, 65536));
+        assertArrayEquals(new int[] {0, 65536, 65536, 65536, 65536}, new NDArray<>(new int[0], 0, 65536, 65536, 65536, 65536).getDimensions());
     }
 
     @Test

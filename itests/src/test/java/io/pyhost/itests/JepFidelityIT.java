@@ -448,4 +448,182 @@ public class JepFidelityIT extends PyhostTestSupport {
         assertTrue(closed.getMessage(), closed.getMessage().contains("closed"));
         left.close();
     }
+
+    /**
+     * Hostile: Python makes its own interpreter close (a Java object's method it calls runs
+     * {@code close()} inside the interpreter's running call). Bounded, the call ends normally,
+     * the interpreter is closed once it returns, and its context goes.
+     */
+    @Test
+    public void closeFromInsideItsOwnCallClosesWhenTheCallReturns() throws Exception {
+        int contextsBefore = openContexts().size();
+        for (boolean sub : new boolean[] {false, true}) {
+            Interpreter interp = sub ? new SubInterpreter() : new SharedInterpreter();
+            interp.set("me", interp);
+            long t0 = System.nanoTime();
+            interp.exec("me.close()\nafter = 1");
+            long ms = (System.nanoTime() - t0) / 1_000_000;
+            assertTrue((sub ? "SubInterpreter" : "SharedInterpreter") + ": close from inside took " + ms + " ms", ms < 2000);
+            assertEquals("Jep instance has been closed.", assertThrows(JepException.class, () -> interp.getValue("1")).getMessage());
+            interp.close(); // idempotent
+        }
+        try (Interpreter next = new SubInterpreter()) {
+            assertEquals(2L, next.getValue("1 + 1"));
+        }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (openContexts().size() > contextsBefore && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
+        assertEquals(contextsBefore, openContexts().size());
+    }
+
+    /**
+     * Hostile: many Java threads on one interpreter at once. Each gets its own results: callables
+     * (taken from Python in a second step), values and Jep's exception text (worded in a second step).
+     */
+    @Test
+    public void manyThreadsOnOneInterpreterEachGetTheirOwnResults() throws Exception {
+        for (boolean sub : new boolean[] {false, true}) {
+            try (Interpreter interp = sub ? new SubInterpreter() : new SharedInterpreter()) {
+                interp.exec("def boom(k):\n    raise KeyError(k)\ndef make(k):\n    return lambda: k");
+                java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(6);
+                try {
+                    List<java.util.concurrent.Future<?>> work = new ArrayList<>();
+                    for (int t = 0; t < 6; t++) {
+                        int id = t;
+                        work.add(pool.submit(() -> {
+                            for (int i = 0; i < 120; i++) {
+                                String k = "k" + id + "_" + i;
+                                Object f = interp.invoke("make", k);
+                                assertTrue(String.valueOf(f), f instanceof PyCallable);
+                                assertEquals(k, ((PyCallable) f).call());
+                                assertEquals(k, ((PyCallable) interp.getValue("lambda: '" + k + "'")).call());
+                                JepException e = assertThrows(JepException.class, () -> interp.invoke("boom", k));
+                                assertEquals("<class 'KeyError'>: " + k, e.getMessage());
+                            }
+                            return null;
+                        }));
+                    }
+                    for (java.util.concurrent.Future<?> f : work) {
+                        f.get(120, TimeUnit.SECONDS);
+                    }
+                } finally {
+                    pool.shutdownNow();
+                }
+            }
+        }
+    }
+
+    /** Python -> Java -> the same interpreter, on one thread (Jep allows it): runs inline. */
+    @Test
+    public void javaCalledFromPythonMayUseTheSameInterpreter() {
+        for (boolean sub : new boolean[] {false, true}) {
+            try (Interpreter interp = sub ? new SubInterpreter() : new SharedInterpreter()) {
+                interp.set("me", interp);
+                interp.exec("x = 20");
+                assertEquals(42L, interp.getValue("me.getValue('x + 1') * 2"));
+                String m = assertThrows(JepException.class, () -> interp.exec("me.exec('1/0')")).getMessage();
+                assertTrue(m, m.contains("ZeroDivisionError") || m.contains("division by zero"));
+            }
+        }
+    }
+
+    /**
+     * Hostile: a Python thread of the interpreter calls Java with a Python callable while the call
+     * that started it waits for it (Jep: works). Hangs: Java needs the context for the callable,
+     * whose permit the waiting call holds; pyhost core runs only same-thread re-entry inline.
+     */
+    @org.junit.Ignore("pyhost core: a call from a Python thread of the context (in a Java call from Python) waits for the "
+            + "context's permit held by the call that joins that thread; a deadlock until close()")
+    @Test
+    public void pythonThreadsPassingCallablesToJavaDoNotDeadlock() throws Exception {
+        Interpreter interp = new SharedInterpreter();
+        java.util.concurrent.ExecutorService other = java.util.concurrent.Executors.newSingleThreadExecutor();
+        try {
+            java.util.concurrent.Future<?> f = other.submit(() -> interp.exec("""
+                    import threading
+                    from java.util import Optional
+                    out = []
+                    def work():
+                        out.append(Optional.of(20).map(lambda v: v + 1).get())
+                    t = threading.Thread(target=work)
+                    t.start()
+                    t.join()
+                    """));
+            f.get(20, TimeUnit.SECONDS);
+            assertEquals(List.of(21L), interp.getValue("out"));
+        } finally {
+            interp.close();
+            other.shutdownNow();
+        }
+    }
+
+
+    /**
+     * Hostile: a Jep interpreter's Java import hook sits on the main interpreter's sys.meta_path,
+     * which plain pyhost worker contexts share. Their imports must stay Python's: no Java packages
+     * through the one open interpreter's class space, and a ClassEnquirer that throws never turns
+     * their ImportError into something else. The interpreter itself gets a clear error.
+     */
+    @Test
+    public void javaImportHookNeverReachesOtherContextsAndAThrowingEnquirerIsAnError() throws Exception {
+        jep.ClassEnquirer throwing = new jep.ClassEnquirer() {
+            @Override
+            public boolean isJavaPackage(String name) {
+                if (name.startsWith("java")) {
+                    return true;
+                }
+                throw new IllegalStateException("enquirer broke on " + name);
+            }
+
+            @Override
+            public String[] getClassNames(String pkgName) {
+                return new String[0];
+            }
+
+            @Override
+            public String[] getSubPackages(String pkgName) {
+                return new String[0];
+            }
+        };
+        try (Interpreter interp = new SubInterpreter(new JepConfig().setClassEnquirer(throwing));
+                Interpreter shared = new SharedInterpreter();
+                io.pyhost.api.PyContext plain = factory.create(io.pyhost.api.ContextFactory.WORKER)) {
+            assertEquals(3L, interp.getValue("__import__('java.util').util.ArrayList.__call__().size() + 3"));
+            JepException broke = assertThrows(JepException.class, () -> interp.exec("import no_such_module_qq"));
+            assertTrue(broke.getMessage(), broke.getMessage().contains("enquirer broke on no_such_module_qq"));
+            assertEquals(0L, shared.getValue("__import__('java.util').util.ArrayList().size()"));
+            // a plain worker context, beside an open SharedInterpreter: never its Java classes, its enquirer unasked
+            plain.exec("""
+                    import sys
+                    try:
+                        import java.util  # sys.modules is shared in worker mode: the package module may be there
+                        java.util.ArrayList
+                        got = 'reached ArrayList'
+                    except (ImportError, RuntimeError, AttributeError) as e:
+                        got = 'refused'
+                    try:
+                        import java.util.zip
+                        got2 = 'imported java.util.zip'
+                    except ImportError:
+                        got2 = 'ImportError'
+                    try:
+                        import no_such_module_qq
+                    except ImportError:
+                        got3 = 'ImportError'
+                    """);
+            assertEquals("refused", plain.eval("got"));
+            assertEquals("ImportError", plain.eval("got2"));
+            assertEquals("ImportError", plain.eval("got3"));
+            // a module's function (no Jep frame) called through a PyCallable, two SharedInterpreters open: its own
+            try (Interpreter second = new SharedInterpreter()) {
+                shared.exec("import sys, types\nm = types.ModuleType('jadv_mod')\n"
+                        + "exec('def f():\\n    from java.util import ArrayList\\n    return ArrayList().size() + 5', m.__dict__)\n"
+                        + "sys.modules['jadv_mod'] = m");
+                assertEquals(5L, shared.getValue("sys.modules['jadv_mod'].f", PyCallable.class).call());
+                assertEquals(5L, second.getValue("__import__('jadv_mod').f", PyCallable.class).call());
+            }
+        }
+    }
+
 }

@@ -92,6 +92,20 @@ public final class Session {
     private final String space;
     private final Runnable unregister;
     private final AtomicInteger running = new AtomicInteger();
+    /**
+     * Held through each whole Java-to-Python operation of this interpreter. pyhost serializes the
+     * context's calls, but one Jep operation is several of them (the call, then taking a Python
+     * object from the bridge's stash, then asking Jep's wording of an error), and the bridge's
+     * state between them (its stash, its last error) is per interpreter: another thread's
+     * operation in between cleared the stash (a {@code KeyError} from the stash instead of the
+     * result) or took the error's text. Not taken by code that this interpreter's own running
+     * call runs ({@link #INSIDE}): that code is part of the operation holding it.
+     */
+    private final java.util.concurrent.locks.ReentrantLock operation = new java.util.concurrent.locks.ReentrantLock();
+    /** The interpreters whose operation (or a Java call from their Python) runs on this thread, innermost last. */
+    private static final ThreadLocal<ArrayList<Session>> INSIDE = ThreadLocal.withInitial(ArrayList::new);
+    /** close() was called by Java code that this interpreter's own running call runs: it ends when that call returns. */
+    private final java.util.concurrent.atomic.AtomicBoolean closeWhenIdle = new java.util.concurrent.atomic.AtomicBoolean();
     private final Map<String, Throwable> thrown = java.util.Collections.synchronizedMap(new LinkedHashMap<>(16, 0.75f, true) {
         private static final long serialVersionUID = 1L;
 
@@ -262,6 +276,14 @@ public final class Session {
         if (closed) {
             return;
         }
+        if (running.get() > 0 && INSIDE.get().contains(this)) {
+            // Python of this very interpreter called Java that closes it (Jep: "me.close()" inside exec). Closing the
+            // context here would wait for the call running this code, i.e. for itself: the whole close timeout, then
+            // its Python got KeyboardInterrupt. Refused from now on; ended as the running call returns (guard).
+            closed = true;
+            closeWhenIdle.set(true);
+            return;
+        }
         if ("SubInterpreter".equals(kind) && running.get() == 0 && !ctx.isClosed()) {
             // Jep refuses to end a sub-interpreter whose Python threads still run (TestCloseWithThreads); it stays usable
             boolean alone;
@@ -275,12 +297,17 @@ public final class Session {
             }
         }
         closed = true;
+        end();
+    }
+
+    /** Ends a closed interpreter: its hidden function, its bridge (if no call runs) and its context. */
+    private void end() {
         if (unregister != null) {
             unregister.run();
         }
         if (running.get() == 0 && !ctx.isClosed()) {
             try {
-                bridge("close");
+                ctx.call(null, "__jep__", List.of("close"), null); // bridge() refuses: closed is set
             } catch (RuntimeException e) {
                 // the context is ending anyway; the bridge is collected with its globals
             }
@@ -586,8 +613,22 @@ public final class Session {
         if (isClosed()) {
             throw new JepException(CLOSED);
         }
+        ArrayList<Session> inside = INSIDE.get();
+        boolean lock = !inside.contains(this);
+        if (lock) {
+            try {
+                operation.lockInterruptibly();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new JepException("interrupted while waiting for " + kind + " to finish another thread's call", e);
+            }
+        }
         running.incrementAndGet();
+        inside.add(this);
         try {
+            if (isClosed()) { // closed while this thread waited for the operation before it
+                throw new JepException(CLOSED);
+            }
             return op.get();
         } catch (PyException e) {
             throw PythonError.of(e, thrown.get(e.pythonMessage()), errorText(e));
@@ -596,7 +637,13 @@ public final class Session {
         } catch (IllegalStateException | IllegalArgumentException | UnsupportedOperationException e) {
             throw new JepException(e.getMessage(), e);
         } finally {
-            running.decrementAndGet();
+            inside.remove(inside.size() - 1);
+            if (running.decrementAndGet() == 0 && closeWhenIdle.compareAndSet(true, false)) {
+                end(); // close() from inside the call that just returned
+            }
+            if (lock) {
+                operation.unlock();
+            }
         }
     }
 
@@ -606,6 +653,8 @@ public final class Session {
     }
 
     <T> T guardJava(JavaWork<T> work) {
+        ArrayList<Session> inside = INSIDE.get();
+        inside.add(this); // Java code this interpreter's Python runs: part of the operation that runs that Python
         try {
             return work.run();
         } catch (JavaThrown t) {
@@ -616,6 +665,8 @@ public final class Session {
             JavaThrown thrownHere = JavaThrown.of(t);
             thrown.put(t.getClass().getName() + (t.getMessage() == null ? "" : ": " + t.getMessage()), t);
             throw thrownHere;
+        } finally {
+            inside.remove(inside.size() - 1);
         }
     }
 

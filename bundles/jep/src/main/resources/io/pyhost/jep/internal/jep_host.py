@@ -10,6 +10,7 @@
 # holders, tuples, numpy arrays, callables and other objects as [mark, kind, ...] lists.
 import builtins
 import sys
+import _thread
 import types
 from importlib.machinery import ModuleSpec
 
@@ -23,17 +24,40 @@ import weakref
 _bridges = weakref.WeakSet()
 
 
+# The bridge whose operation (Java -> Python) runs on this thread: code it runs without a Jep
+# frame (a module's function called through a PyCallable) still finds its interpreter.
+_running = _thread._local()
+# In the main interpreter (worker mode) plain pyhost contexts share sys.modules, sys.meta_path and
+# the Java packages imported there: code of theirs must never reach a Jep interpreter's class space.
+def _in_main():
+    try:
+        import _interpreters
+        current, main = _interpreters.get_current(), _interpreters.get_main()
+        return (current[0] if isinstance(current, tuple) else int(current)) == (main[0] if isinstance(main, tuple) else int(main))
+    except Exception:
+        return True  # unknown: never guess an Interpreter
+
+
+_IN_MAIN = _in_main()
+
+
 def _bridge():
-    """The bridge of the Interpreter whose code runs now: the nearest frame whose globals hold one."""
+    """The bridge of the Interpreter whose code runs now: the nearest frame whose globals hold one,
+    else the one whose operation runs on this thread, else (in a sub-interpreter, which is one
+    Interpreter's alone) its only open one."""
     f = sys._getframe(1)
     while f is not None:
         b = f.f_globals.get('__jep__')
         if type(b).__name__ == '_Bridge' and not b.closed:
             return b
         f = f.f_back
-    live = [b for b in _bridges if not b.closed]
-    if len(live) == 1:
-        return live[0]
+    b = getattr(_running, 'b', None)
+    if b is not None and not b.closed:
+        return b
+    if not _IN_MAIN:
+        live = [b for b in _bridges if not b.closed]
+        if len(live) == 1:
+            return live[0]
     raise RuntimeError('jep: no jep Interpreter is running this code, so no Java class space is known '
                        '(Java classes are found through the Interpreter whose exec/eval/invoke runs it)')
 
@@ -413,6 +437,8 @@ class _Bridge:
         self.error = None
 
     def __call__(self, op, *args):
+        outer = getattr(_running, 'b', None)
+        _running.b = self
         try:
             return getattr(self, 'op_' + op)(*args)
         except BaseException as e:
@@ -422,6 +448,8 @@ class _Bridge:
             except BaseException:
                 self.error = None
             raise
+        finally:
+            _running.b = outer
 
     def op_errortext(self, shown):
         """Jep's text for the exception Java just got, if its str() is `shown`; forgotten once asked."""
