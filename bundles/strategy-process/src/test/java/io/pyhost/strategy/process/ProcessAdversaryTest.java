@@ -533,4 +533,25 @@ public class ProcessAdversaryTest {
         await("no thread of the context is left", 10, () -> Thread.getAllStackTraces().keySet().stream()
                 .noneMatch(t -> t.getName().startsWith("pyhost-process-" + ctx.id() + "-")));
     }
+
+    @Test
+    public void anOutputSinkThatCallsItsOwnContextGetsAClearErrorNotADeadlock() throws Exception {
+        var self = new java.util.concurrent.atomic.AtomicReference<ProcessContext>();
+        var seen = new java.util.concurrent.CopyOnWriteArrayList<Object>();
+        ContextOptions options = ContextOptions.mode("process").withOutput(line -> {
+            try {
+                seen.add(self.get().eval("1 + 1"));
+            } catch (RuntimeException e) {
+                seen.add(e);
+            }
+        });
+        try (ProcessContext ctx = Children.open(options)) { // no call timeout: a deadlock would hang for good
+            self.set(ctx);
+            CompletableFuture.runAsync(() -> ctx.exec("print('hello')")).get(20, TimeUnit.SECONDS);
+            assertEquals(1, seen.size());
+            assertTrue(String.valueOf(seen.get(0)), seen.get(0) instanceof IllegalStateException e
+                    && e.getMessage().contains("output sink or log handler") && e.getMessage().contains("would deadlock"));
+            assertEquals(2L, ctx.eval("1 + 1"));
+        }
+    }
 }
