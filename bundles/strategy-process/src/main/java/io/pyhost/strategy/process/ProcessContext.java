@@ -1316,7 +1316,11 @@ final class ProcessContext implements ProvidedContext, Frames.Refs {
         }
         if (grouped) {
             // what user code started (no sandbox) ends with the context: it would outlive it, and this JVM
-            Signals.sendGroup(process.pid(), Signals.SIGKILL);
+            try {
+                Signals.sendGroup(process.pid(), Signals.SIGKILL);
+            } catch (RuntimeException e) { // the context must still end below
+                LOG.log(Level.WARNING, "pyhost: " + this + ": its child's process group could not be ended", e);
+            }
         }
         String how = "its child process " + process.pid() + " " + Signals.describeExit(exit);
         if (killedBecause != null) {
