@@ -392,6 +392,17 @@ final class Frames {
         return b;
     }
 
+    /**
+     * The new capacity of a buffer of {@code capacity} that must hold {@code needed} bytes: doubled,
+     * at most {@code limit} (a value that fits is never refused because doubling would pass it).
+     */
+    static int grown(int capacity, long needed, int limit) {
+        if (needed > limit) {
+            throw new IllegalArgumentException("value too large for one frame (" + needed + " bytes)");
+        }
+        return (int) Math.min(limit, Math.max(2L * capacity, needed));
+    }
+
     /** A growable byte array with big-endian puts. */
     private static final class Buffer {
         private Refs refs;
@@ -400,11 +411,7 @@ final class Frames {
 
         private void room(int n) {
             if (size + n > data.length) {
-                long grown = Math.max((long) data.length * 2, (long) size + n);
-                if (grown > MAX_FRAME) {
-                    throw new IllegalArgumentException("value too large for one frame (" + (size + (long) n) + " bytes)");
-                }
-                data = java.util.Arrays.copyOf(data, (int) grown);
+                data = java.util.Arrays.copyOf(data, grown(data.length, size + (long) n, MAX_FRAME));
             }
         }
 

@@ -119,4 +119,15 @@ public class FramesTest {
         big[big.length - 1] = 7;
         assertArrayEquals(big, (byte[]) roundTrip(big));
     }
+
+    @Test
+    public void aBufferGrowsByDoublingUpToTheFrameLimitAndRefusesOnlyWhatPassesIt() {
+        assertEquals(512, Frames.grown(256, 300, Integer.MAX_VALUE - 64));
+        assertEquals(5000, Frames.grown(256, 5000, Integer.MAX_VALUE - 64));
+        // 1.1 GB held, a few bytes more: doubling would pass the limit, the value does not (it was refused)
+        int limit = Integer.MAX_VALUE - 64;
+        assertEquals(limit, Frames.grown(1_100_000_000, 1_100_000_010L, limit));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> Frames.grown(limit, limit + 1L, limit)).getMessage()
+                .contains("value too large for one frame"));
+    }
 }
